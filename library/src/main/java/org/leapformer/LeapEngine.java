@@ -1,0 +1,124 @@
+package org.leapformer;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.jni.LibUtils;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DJL PyTorch engine as this library uses it: started once, described in one log line.
+ *
+ * <p>The device is {@link #device()}: the system property {@code leap.device} ({@code cpu},
+ * {@code gpu}, {@code gpu0}, ...) when set, otherwise the engine's default device (a GPU when
+ * one is present and the CUDA build of libtorch is on the classpath, else the CPU).
+ */
+public final class LeapEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeapEngine.class);
+    private static volatile String summary;
+
+    private LeapEngine() {}
+
+    /**
+     * Starts the PyTorch engine if needed and returns the one-line description logged at first
+     * use: engine, version, flavor, device, GPU count and thread counts.
+     *
+     * @return the description, e.g. {@code "PyTorch 2.5.1 (cpu) on cpu(), 0 GPU, threads 1/1"}
+     */
+    public static String ensureInitialized() {
+        String s = summary;
+        if (s == null) {
+            synchronized (LeapEngine.class) {
+                s = summary;
+                if (s == null) {
+                    s = describe();
+                    LOG.info("LeaPformer engine: {}", s);
+                    summary = s;
+                }
+            }
+        }
+        return s;
+    }
+
+    /** The PyTorch engine, started on first call. */
+    public static Engine engine() {
+        ensureInitialized();
+        return Engine.getEngine("PyTorch");
+    }
+
+    /**
+     * The device tensors are created on unless a caller chooses one.
+     *
+     * @return {@code leap.device} when set, else the engine's default device
+     * @throws IllegalArgumentException when {@code leap.device} names no known device or a GPU
+     *     that is not present
+     */
+    public static Device device() {
+        Engine engine = engine();
+        String wanted = System.getProperty("leap.device", System.getenv("LEAP_DEVICE"));
+        if (wanted == null || wanted.isBlank()) {
+            return engine.defaultDevice();
+        }
+        Device d;
+        try {
+            d = Device.fromName(wanted.trim().toLowerCase(java.util.Locale.ROOT), engine);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    "leap.device: expected cpu, gpu or gpuN, found '" + wanted + "'", e);
+        }
+        if (d.isGpu() && d.getDeviceId() >= engine.getGpuCount()) {
+            throw new IllegalArgumentException(
+                    "leap.device: expected a GPU index below the GPU count "
+                            + engine.getGpuCount()
+                            + ", found '"
+                            + wanted
+                            + "'");
+        }
+        return d;
+    }
+
+    /** A new base manager on {@link #device()}; close it when done. */
+    public static NDManager newManager() {
+        return NDManager.newBaseManager(device(), "PyTorch");
+    }
+
+    private static String describe() {
+        Engine engine = Engine.getEngine("PyTorch");
+        String flavor = flavorOf(LibUtils.getLibtorchPath());
+        return "PyTorch "
+                + engine.getVersion()
+                + " ("
+                + flavor
+                + ") on "
+                + engine.defaultDevice()
+                + ", "
+                + engine.getGpuCount()
+                + " GPU, threads "
+                + JniUtils.getNumThreads()
+                + "/"
+                + JniUtils.getNumInteropThreads()
+                + " (intra/inter-op)";
+    }
+
+    private static String flavorOf(String libtorchPath) {
+        if (libtorchPath == null) {
+            return "unknown flavor";
+        }
+        // the extracted folder is named like 2.5.1-cpu-linux-x86_64 or 2.5.1-cu124-linux-x86_64
+        for (Path p = Path.of(libtorchPath); p != null; p = p.getParent()) {
+            Path name = p.getFileName();
+            if (name == null) {
+                break;
+            }
+            String[] parts = name.toString().split("-");
+            if (parts.length >= 3 && (parts[1].equals("cpu") || parts[1].startsWith("cu"))) {
+                return parts[1];
+            }
+        }
+        return "unknown flavor";
+    }
+}

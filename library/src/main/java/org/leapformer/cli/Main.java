@@ -1,0 +1,105 @@
+package org.leapformer.cli;
+
+import ai.djl.ndarray.types.DataType;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The command line: {@code mvn -q -pl library exec:java -Dexec.args="COMMAND ARGS"}.
+ *
+ * <pre>
+ *   check-vectors FILE [--tolerance T] [--float64]
+ * </pre>
+ */
+public final class Main {
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        System.out.flush();
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs a command; returns the process exit code (0 success, 1 check failed, 2 usage error). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
+            usage(args.length == 0 ? err : out);
+            return args.length == 0 ? 2 : 0;
+        }
+        try {
+            return switch (args[0]) {
+                case "check-vectors" -> checkVectors(args, out);
+                default -> {
+                    err.println("unknown command '" + args[0] + "'");
+                    usage(err);
+                    yield 2;
+                }
+            };
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            if (Boolean.getBoolean("leap.debug")) {
+                e.printStackTrace(err);
+            }
+            return 2;
+        }
+    }
+
+    private static void usage(PrintStream s) {
+        s.println("usage: check-vectors FILE [--tolerance T] [--float64]");
+        s.println("  check-vectors  run every case of a leapformer-test-vectors/1 file through the library and");
+        s.println("                 print each quantity's max absolute error; exit 1 if any exceeds T (default 1e-4)");
+    }
+
+    private static int checkVectors(String[] args, PrintStream out) {
+        Path file = null;
+        double tol = VectorCheck.TOLERANCE;
+        DataType type = DataType.FLOAT32;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--tolerance" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--tolerance: expected a number, found nothing");
+                    }
+                    try {
+                        tol = Double.parseDouble(args[++i]);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--tolerance: expected a number, found '" + args[i] + "'");
+                    }
+                }
+                case "--float64" -> type = DataType.FLOAT64;
+                default -> {
+                    if (file != null || args[i].startsWith("--")) {
+                        throw new IllegalArgumentException("check-vectors: expected one FILE and options --tolerance T, "
+                                + "--float64; found '" + args[i] + "'");
+                    }
+                    file = Path.of(args[i]);
+                }
+            }
+        }
+        if (file == null) {
+            throw new IllegalArgumentException("check-vectors: expected a vectors FILE, found none");
+        }
+        List<VectorCheck.Row> rows = VectorCheck.run(file, type, tol);
+        String current = null;
+        int failed = 0;
+        for (VectorCheck.Row r : rows) {
+            if (!r.caseName().equals(current)) {
+                current = r.caseName();
+                out.println("case " + current);
+            }
+            if (!r.ok()) {
+                failed++;
+            }
+            out.println(String.format(Locale.ROOT, "  %-62s max|err| %.3e  %s", r.quantity(), r.maxAbsError(),
+                    r.ok() ? "ok" : "FAIL"));
+        }
+        out.println(String.format(Locale.ROOT, "%s: %d quantities checked in %s, %d above %.1e (%s)", file,
+                rows.size(), type.toString().toLowerCase(Locale.ROOT), failed, tol, failed == 0 ? "PASS" : "FAIL"));
+        return failed == 0 ? 0 : 1;
+    }
+}

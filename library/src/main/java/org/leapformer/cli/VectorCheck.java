@@ -1,0 +1,393 @@
+package org.leapformer.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.leapformer.LeapEngine;
+import org.leapformer.nn.AttentionKind;
+import org.leapformer.nn.LeapModule;
+import org.leapformer.nn.LinearAttention;
+import org.leapformer.nn.SoftmaxAttention;
+import org.leapformer.ops.AttentionOutput;
+import org.leapformer.ops.FeatureMap;
+import org.leapformer.ops.Form;
+import org.leapformer.ops.KvCache;
+import org.leapformer.ops.LinearForms;
+import org.leapformer.ops.LinearState;
+
+/**
+ * Checks the library against a reference vectors file ({@code leapformer-test-vectors/1}, see
+ * shared/vectors/README.md): proportions, every form, final states and gradients of the loss
+ * L = Σ out·R, all through the public API.
+ */
+public final class VectorCheck {
+
+    /** Default tolerance on the max absolute error. */
+    public static final double TOLERANCE = 1e-4;
+
+    /** One compared quantity. */
+    public record Row(String caseName, String quantity, double maxAbsError, double tolerance) {
+        public boolean ok() {
+            return maxAbsError <= tolerance; // false for NaN
+        }
+    }
+
+    private final NDManager manager;
+    private final DataType dataType;
+    private final double tolerance;
+    private final List<Row> rows = new ArrayList<>();
+
+    private VectorCheck(NDManager manager, DataType dataType, double tolerance) {
+        this.manager = manager;
+        this.dataType = dataType;
+        this.tolerance = tolerance;
+    }
+
+    /**
+     * Runs every case of the file.
+     *
+     * @param dataType FLOAT32 (the default of the library) or FLOAT64
+     * @throws IllegalArgumentException when the file is missing or not in the expected format
+     */
+    public static List<Row> run(Path file, DataType dataType, double tolerance) {
+        JsonObject root = parse(file);
+        JsonElement cases = root.get("cases");
+        if (cases == null || !cases.isJsonObject() || cases.getAsJsonObject().size() == 0) {
+            throw new IllegalArgumentException(file + ": expected an object 'cases' with at least one case, found "
+                    + (cases == null ? "none" : cases));
+        }
+        try (NDManager manager = LeapEngine.newManager()) {
+            VectorCheck check = new VectorCheck(manager, dataType, tolerance);
+            for (Map.Entry<String, JsonElement> e : cases.getAsJsonObject().entrySet()) {
+                try (NDManager caseManager = manager.newSubManager()) {
+                    new VectorCheck(caseManager, dataType, tolerance).runCase(e.getKey(), e.getValue().getAsJsonObject(),
+                            check.rows);
+                } catch (IllegalStateException | UnsupportedOperationException | ClassCastException
+                        | NullPointerException ex) {
+                    throw new IllegalArgumentException(file + ": case '" + e.getKey() + "' is malformed: " + ex, ex);
+                }
+            }
+            return check.rows;
+        }
+    }
+
+    private static JsonObject parse(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("vectors file: expected a readable file, found nothing at " + file);
+        }
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            JsonElement el = JsonParser.parseReader(r);
+            if (!el.isJsonObject()) {
+                throw new IllegalArgumentException(file + ": expected a JSON object, found " + el.getClass().getSimpleName());
+            }
+            JsonObject root = el.getAsJsonObject();
+            String format = root.has("format") ? root.get("format").getAsString() : "none";
+            if (!format.startsWith("leapformer-test-vectors/")) {
+                throw new IllegalArgumentException(file + ": expected format leapformer-test-vectors/1, found " + format);
+            }
+            return root;
+        } catch (IOException | JsonParseException ex) {
+            throw new IllegalArgumentException(file + ": expected JSON test vectors, could not read: " + ex.getMessage(), ex);
+        }
+    }
+
+    private void runCase(String name, JsonObject c, List<Row> out) {
+        JsonObject in = c.getAsJsonObject("inputs");
+        Double clamp = c.get("clamp_min") == null || c.get("clamp_min").isJsonNull() ? null : c.get("clamp_min").getAsDouble();
+        NDArray q = tensor(in.get("q"));
+        NDArray k = tensor(in.get("k"));
+        NDArray v = tensor(in.get("v"));
+        NDArray r = tensor(in.get("R"));
+        JsonObject exp = c.getAsJsonObject("expected");
+        int d = (int) q.getShape().get(3);
+        JsonObject lq = in.getAsJsonObject("leap_q");
+        JsonObject lk = in.getAsJsonObject("leap_k");
+        int hidden = lq.has("W1") ? lq.getAsJsonArray("W1").size() : 1;
+        long n = q.getShape().get(2);
+
+        LinearAttention leap = leapBlock(d, hidden, clamp, lq, lk);
+        ParameterStore ps = new ParameterStore(manager, false);
+        compare(out, name, "leap_proportions_q", leap.queryProportions(q).squeeze(3), exp.get("leap_proportions_q"));
+        compare(out, name, "leap_proportions_k", leap.keyProportions(k).squeeze(3), exp.get("leap_proportions_k"));
+        compare(out, name, "leap_bidirectional", leap.bidirectional(q, k, v, null), exp.get("leap_bidirectional"));
+        JsonObject finalState = exp.has("final_state") ? exp.getAsJsonObject("final_state") : null;
+        for (CausalRun run : causalRuns(n)) {
+            try (AttentionOutput<LinearState> res = run.apply(leap, ps, q, k, v)) {
+                compare(out, name, "leap_causal " + run.label, res.output(), exp.get("leap_causal"));
+                if (finalState != null) {
+                    compareState(out, name, run.label, res.state(), finalState);
+                }
+            }
+        }
+        if (exp.has("cosformer_bidirectional") || exp.has("cosformer_causal")) {
+            if (c.has("cosformer_positions")) {
+                LinearAttention plain = LinearAttention.builder().setKind(AttentionKind.COSFORMER).setHeadDim(d)
+                        .optSequenceLength(n).build();
+                compare(out, name, "cosformer_positions", plain.queryProportions(q).squeeze(1),
+                        c.get("cosformer_positions"));
+            }
+            LinearAttention cos = LinearAttention.builder().setKind(AttentionKind.COSFORMER).setHeadDim(d)
+                    .optClamp(clamp).optSequenceLength(n).build();
+            if (exp.has("cosformer_bidirectional")) {
+                compare(out, name, "cosformer_bidirectional", cos.bidirectional(q, k, v, null),
+                        exp.get("cosformer_bidirectional"));
+            }
+            if (exp.has("cosformer_causal")) {
+                for (CausalRun run : causalRuns(n)) {
+                    try (AttentionOutput<LinearState> res = run.apply(cos, ps, q, k, v)) {
+                        compare(out, name, "cosformer_causal " + run.label, res.output(), exp.get("cosformer_causal"));
+                    }
+                }
+            }
+        }
+        SoftmaxAttention softmax = SoftmaxAttention.builder().build();
+        if (exp.has("softmax_bidirectional")) {
+            compare(out, name, "softmax_bidirectional", softmax.bidirectional(q, k, v, null),
+                    exp.get("softmax_bidirectional"));
+        }
+        if (exp.has("softmax_causal")) {
+            try (AttentionOutput<KvCache> res = softmax.causal(q, k, v, null)) {
+                compare(out, name, "softmax_causal", res.output(), exp.get("softmax_causal"));
+            }
+            long half = n / 2;
+            if (half > 0) {
+                try (AttentionOutput<KvCache> a = softmax.causal(slice(q, 0, half), slice(k, 0, half), slice(v, 0, half), null);
+                        AttentionOutput<KvCache> b = softmax.causal(slice(q, half, n), slice(k, half, n), slice(v, half, n),
+                                a.state())) {
+                    compare(out, name, "softmax_causal [cache " + half + "+" + (n - half) + "]",
+                            a.output().concat(b.output(), 2), exp.get("softmax_causal"));
+                }
+            }
+        }
+        JsonObject grads = c.getAsJsonObject("gradients");
+        if (grads != null) {
+            if (grads.has("leap_bidirectional")) {
+                gradients(out, name, "leap_bidirectional", grads.getAsJsonObject("leap_bidirectional"), d, hidden, clamp,
+                        lq, lk, q, k, v, r, (blk, qq, kk, vv) -> blk.bidirectional(new ParameterStore(manager, false), qq,
+                                kk, vv, null, true));
+            }
+            if (grads.has("leap_causal")) {
+                for (CausalRun run : causalRuns(n)) {
+                    gradients(out, name, "leap_causal " + run.label, grads.getAsJsonObject("leap_causal"), d, hidden,
+                            clamp, lq, lk, q, k, v, r, (blk, qq, kk, vv) -> {
+                                AttentionOutput<LinearState> res =
+                                        run.apply(blk, new ParameterStore(manager, false), qq, kk, vv);
+                                res.state().close();
+                                return res.output();
+                            });
+                }
+            }
+        }
+    }
+
+    private interface Forward {
+        NDArray apply(LinearAttention block, NDArray q, NDArray k, NDArray v);
+    }
+
+    private void gradients(List<Row> out, String caseName, String label, JsonObject expected, int d, int hidden,
+            Double clamp, JsonObject lq, JsonObject lk, NDArray q0, NDArray k0, NDArray v0, NDArray r, Forward fwd) {
+        try (NDManager sub = manager.newSubManager()) {
+            VectorCheck inner = new VectorCheck(sub, dataType, tolerance);
+            LinearAttention blk = inner.leapBlock(d, hidden, clamp, lq, lk);
+            NDArray q = q0.duplicate();
+            NDArray k = k0.duplicate();
+            NDArray v = v0.duplicate();
+            q.attach(sub);
+            k.attach(sub);
+            v.attach(sub);
+            q.setRequiresGradient(true);
+            k.setRequiresGradient(true);
+            v.setRequiresGradient(true);
+            NDArray loss;
+            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray o = fwd.apply(blk, q, k, v);
+                loss = o.mul(r).sum();
+                gc.backward(loss);
+            }
+            String g = "grad " + label + " ";
+            if (expected.has("loss")) {
+                rows(out, caseName, g + "loss", Math.abs(loss.toType(DataType.FLOAT64, false).getDouble()
+                        - expected.get("loss").getAsDouble()));
+            }
+            compare(out, caseName, g + "q", q.getGradient(), expected.get("q"));
+            compare(out, caseName, g + "k", k.getGradient(), expected.get("k"));
+            compare(out, caseName, g + "v", v.getGradient(), expected.get("v"));
+            for (String side : new String[] {"leap_q", "leap_k"}) {
+                LeapModule m = side.equals("leap_q") ? blk.queryModule() : blk.keyModule();
+                for (String w : m.weightNames()) {
+                    String key = side + "." + w;
+                    if (expected.has(key)) {
+                        compare(out, caseName, g + key, m.weight(w).getGradient(), expected.get(key));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The causal computations checked for every case: each form, and continuations through the state. */
+    private record CausalRun(String label, Function<Ctx, AttentionOutput<LinearState>> body) {
+        AttentionOutput<LinearState> apply(LinearAttention blk, ParameterStore ps, NDArray q, NDArray k, NDArray v) {
+            return body.apply(new Ctx(blk, ps, q, k, v));
+        }
+    }
+
+    private record Ctx(LinearAttention blk, ParameterStore ps, NDArray q, NDArray k, NDArray v) {}
+
+    private static List<CausalRun> causalRuns(long n) {
+        List<CausalRun> runs = new ArrayList<>();
+        runs.add(new CausalRun("[quadratic]", c -> c.blk.causal(c.ps, c.q, c.k, c.v, null, Form.QUADRATIC, true)));
+        for (int chunk : new int[] {1, 3, (int) Math.max(1, n - 1)}) {
+            runs.add(new CausalRun("[chunked C=" + chunk + "]", c -> chunked(c, chunk)));
+        }
+        runs.add(new CausalRun("[recurrent]", c -> c.blk.causal(c.ps, c.q, c.k, c.v, null, Form.RECURRENT, true)));
+        long half = n / 2;
+        if (half > 0) {
+            runs.add(new CausalRun("[chunked " + half + " + state + recurrent " + (n - half) + "]", c -> {
+                try (AttentionOutput<LinearState> a = c.blk.causal(c.ps, slice(c.q, 0, half), slice(c.k, 0, half),
+                        slice(c.v, 0, half), null, Form.CHUNKED, true)) {
+                    AttentionOutput<LinearState> b = c.blk.causal(c.ps, slice(c.q, half, n), slice(c.k, half, n),
+                            slice(c.v, half, n), a.state(), Form.RECURRENT, true);
+                    return new AttentionOutput<>(a.output().concat(b.output(), 2), b.state());
+                }
+            }));
+        }
+        return runs;
+    }
+
+    private static AttentionOutput<LinearState> chunked(Ctx c, int chunk) {
+        FeatureMap fm = c.blk.featureMap(c.ps, true, true);
+        try (NDArray fq = fm.queries(c.q, 0); NDArray fk = fm.keys(c.k, 0)) {
+            return LinearForms.chunked(fq, fk, c.v, null, c.blk.spec().withChunkSize(chunk));
+        }
+    }
+
+    private static NDArray slice(NDArray x, long from, long to) {
+        return x.get(":, :, {}:{}", from, to);
+    }
+
+    private LinearAttention leapBlock(int d, int hidden, Double clamp, JsonObject lq, JsonObject lk) {
+        LinearAttention blk = LinearAttention.builder().setKind(AttentionKind.LEAP).setHeadDim(d).optHidden(hidden)
+                .optClamp(clamp).build();
+        blk.initialize(manager, dataType);
+        load(blk.queryModule(), lq);
+        load(blk.keyModule(), lk);
+        return blk;
+    }
+
+    private void load(LeapModule m, JsonObject weights) {
+        for (String w : m.weightNames()) {
+            JsonElement e = weights.get(w);
+            if (e == null) {
+                throw new IllegalArgumentException("LeaP weights: expected " + m.weightNames() + ", found "
+                        + weights.keySet());
+            }
+            try (NDArray src = tensor(e)) {
+                NDArray dst = m.weight(w);
+                if (!dst.getShape().equals(src.getShape())) {
+                    throw new IllegalArgumentException("LeaP weight " + w + ": expected shape " + dst.getShape()
+                            + ", found " + src.getShape());
+                }
+                dst.set(src.toType(dst.getDataType(), false).toByteBuffer());
+            }
+        }
+    }
+
+    private void compareState(List<Row> out, String caseName, String label, LinearState s, JsonObject expected) {
+        String[] names = {"S_sin", "S_cos"};
+        for (int i = 0; i < 2; i++) {
+            if (expected.has(names[i])) {
+                compare(out, caseName, "final_state." + names[i] + " " + label, s.s(i), expected.get(names[i]));
+            }
+        }
+        String[] zs = {"z_sin", "z_cos"};
+        for (int i = 0; i < 2; i++) {
+            if (expected.has(zs[i])) {
+                compare(out, caseName, "final_state." + zs[i] + " " + label, s.z(i), expected.get(zs[i]));
+            }
+        }
+    }
+
+    private void compare(List<Row> out, String caseName, String quantity, NDArray actual, JsonElement expected) {
+        if (expected == null || expected.isJsonNull()) {
+            return;
+        }
+        if (actual == null) {
+            rows(out, caseName, quantity + " (missing)", Double.NaN);
+            return;
+        }
+        List<Long> shape = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        flatten(expected, 0, shape, values);
+        Shape es = new Shape(shape.stream().mapToLong(Long::longValue).toArray());
+        if (!es.equals(actual.getShape())) {
+            throw new IllegalArgumentException(caseName + " " + quantity + ": expected shape " + es
+                    + " in the file, computed " + actual.getShape());
+        }
+        double[] got = actual.toType(DataType.FLOAT64, false).toDoubleArray();
+        double max = 0;
+        for (int i = 0; i < got.length; i++) {
+            double err = Math.abs(got[i] - values.get(i));
+            if (!(err <= max)) {
+                max = err; // also catches NaN
+            }
+        }
+        rows(out, caseName, quantity, max);
+    }
+
+    private void rows(List<Row> out, String caseName, String quantity, double err) {
+        out.add(new Row(caseName, quantity, err, tolerance));
+    }
+
+    private NDArray tensor(JsonElement e) {
+        List<Long> shape = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        flatten(e, 0, shape, values);
+        double[] data = values.stream().mapToDouble(Double::doubleValue).toArray();
+        Shape s = new Shape(shape.stream().mapToLong(Long::longValue).toArray());
+        try (NDArray a = manager.create(data, s)) {
+            return a.toType(dataType, true);
+        }
+    }
+
+    /** Nested arrays → shape and row-major values; rejects ragged arrays and non-numbers. */
+    private static void flatten(JsonElement e, int depth, List<Long> shape, List<Double> values) {
+        if (e.isJsonArray()) {
+            JsonArray a = e.getAsJsonArray();
+            if (shape.size() == depth) {
+                shape.add((long) a.size());
+            } else if (shape.get(depth) != a.size()) {
+                throw new IllegalArgumentException("ragged array: expected " + shape.get(depth) + " elements at depth "
+                        + depth + ", found " + a.size());
+            }
+            for (JsonElement x : a) {
+                flatten(x, depth + 1, shape, values);
+            }
+        } else if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            if (depth != shape.size()) {
+                throw new IllegalArgumentException("ragged array: a number at depth " + depth + " where " + shape.size()
+                        + " dimensions were expected");
+            }
+            values.add(e.getAsDouble());
+        } else {
+            throw new IllegalArgumentException("expected a number or an array, found " + e);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package org.leapformer.ops;
+
+/**
+ * What a causal attention form carries from one segment to the next.
+ *
+ * <p>A state owns its arrays (through a sub-manager) and is closed by whoever holds it. Forms
+ * never modify a state: they return a new one, so an old state stays valid for replays and
+ * for back-propagation through several segments.
+ */
+public interface AttentionState extends AutoCloseable {
+
+    /** Number of tokens consumed so far (the absolute position of the next token). */
+    long length();
+
+    /** Releases the state's arrays. */
+    @Override
+    void close();
+}
