@@ -305,7 +305,12 @@ public final class VectorCheck {
                     throw new IllegalArgumentException("LeaP weight " + w + ": expected shape " + dst.getShape()
                             + ", found " + src.getShape());
                 }
-                dst.set(src.toType(dst.getDataType(), false).toByteBuffer());
+                // a heap array is copied; a direct buffer from toByteBuffer() would be aliased by dst
+                if (dst.getDataType() == DataType.FLOAT64) {
+                    dst.set(src.toType(DataType.FLOAT64, false).toDoubleArray());
+                } else {
+                    dst.set(src.toType(DataType.FLOAT32, false).toType(dst.getDataType(), false).toFloatArray());
+                }
             }
         }
     }
@@ -363,7 +368,8 @@ public final class VectorCheck {
         double[] data = values.stream().mapToDouble(Double::doubleValue).toArray();
         Shape s = new Shape(shape.stream().mapToLong(Long::longValue).toArray());
         try (NDArray a = manager.create(data, s)) {
-            return a.toType(dataType, true);
+            // a aliases a Java buffer it keeps alive; toType(same type, true) would alias it too
+            return dataType == DataType.FLOAT64 ? a.duplicate() : a.toType(dataType, false);
         }
     }
 

@@ -35,7 +35,7 @@ public final class FeatureMaps {
      * @return [sin(π/2·p)·x', cos(π/2·p)·x'], (B, H, N, 2D)
      */
     public static NDArray reweight(NDArray xRelu, NDArray proportions) {
-        try (NDArray angle = proportions.mul(HALF_PI); NDArray sin = angle.sin(); NDArray cos = angle.cos();
+        try (NDArray angle = Scalars.mul(proportions, HALF_PI); NDArray sin = angle.sin(); NDArray cos = angle.cos();
                 NDArray xs = xRelu.mul(sin); NDArray xc = xRelu.mul(cos)) {
             return NDArrays.concat(new ai.djl.ndarray.NDList(xs, xc), 3);
         }

@@ -255,7 +255,7 @@ public final class LinearForms {
     public static NDArray normalize(NDArray num, NDArray den, Double clamp) {
         NDArray d;
         if (clamp != null) {
-            d = den.maximum(clamp);
+            d = Scalars.maximum(den, clamp);
         } else {
             try (NDArray zero = den.eq(0); NDArray one = den.onesLike()) {
                 d = NDArrays.where(zero, one, den);

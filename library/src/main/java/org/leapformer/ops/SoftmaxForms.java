@@ -57,8 +57,8 @@ public final class SoftmaxForms {
         NDArray kAll;
         NDArray vAll;
         if (cache == null) {
-            kAll = k.toType(acc, true);
-            vAll = v.toType(acc, true);
+            kAll = copyAs(k, acc);
+            vAll = copyAs(v, acc);
         } else {
             Checks.require(cache.keys().getShape().get(3) == k.getShape().get(3)
                             && cache.values().getShape().get(3) == v.getShape().get(3)
@@ -84,10 +84,18 @@ public final class SoftmaxForms {
         return new AttentionOutput<>(o, next);
     }
 
+    /**
+     * A copy in the given type. (On the PyTorch engine toType(sameType, true) returns an alias,
+     * and an array created from a Java buffer aliases that buffer: the cache must own its memory.)
+     */
+    private static NDArray copyAs(NDArray x, DataType type) {
+        return x.getDataType() == type ? x.duplicate() : x.toType(type, false);
+    }
+
     private static NDArray logits(NDArray q, NDArray k, Double scale) {
         double sc = scale != null ? scale : 1.0 / Math.sqrt(q.getShape().get(3));
         try (NDArray kt = k.swapAxes(2, 3); NDArray raw = q.matMul(kt)) {
-            return raw.mul(sc);
+            return Scalars.mul(raw, sc);
         }
     }
 
