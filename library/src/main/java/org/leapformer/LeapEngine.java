@@ -108,15 +108,19 @@ public final class LeapEngine {
         if (libtorchPath == null) {
             return "unknown flavor";
         }
-        // the extracted folder is named like 2.5.1-cpu-linux-x86_64 or 2.5.1-cu124-linux-x86_64
+        // the extracted folder is named like 2.5.1-20241113-cpu-linux-x86_64 (or ...-cu124-...)
         for (Path p = Path.of(libtorchPath); p != null; p = p.getParent()) {
             Path name = p.getFileName();
             if (name == null) {
                 break;
             }
             String[] parts = name.toString().split("-");
-            if (parts.length >= 3 && (parts[1].equals("cpu") || parts[1].startsWith("cu"))) {
-                return parts[1];
+            if (parts.length >= 3 && parts[0].matches("\\d+(\\.\\d+)*")) {
+                for (String part : parts) {
+                    if (part.equals("cpu") || part.matches("cu\\d+")) {
+                        return part;
+                    }
+                }
             }
         }
         return "unknown flavor";
