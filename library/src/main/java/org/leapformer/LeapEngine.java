@@ -63,12 +63,14 @@ public final class LeapEngine {
         if (wanted == null || wanted.isBlank()) {
             return engine.defaultDevice();
         }
+        String name = wanted.trim().toLowerCase(java.util.Locale.ROOT);
         Device d;
-        try {
-            d = Device.fromName(wanted.trim().toLowerCase(java.util.Locale.ROOT), engine);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(
-                    "leap.device: expected cpu, gpu or gpuN, found '" + wanted + "'", e);
+        if (name.equals("cpu")) {
+            d = Device.cpu();
+        } else if (name.matches("gpu\\d*")) {
+            d = Device.gpu(name.length() == 3 ? 0 : Integer.parseInt(name.substring(3)));
+        } else {
+            throw new IllegalArgumentException("leap.device: expected cpu, gpu or gpuN, found '" + wanted + "'");
         }
         if (d.isGpu() && d.getDeviceId() >= engine.getGpuCount()) {
             throw new IllegalArgumentException(
