@@ -84,6 +84,7 @@ public final class Main {
         if (file == null) {
             throw new IllegalArgumentException("check-vectors: expected a vectors FILE, found none");
         }
+        out.println("engine: " + org.leapformer.LeapEngine.ensureInitialized());
         List<VectorCheck.Row> rows = VectorCheck.run(file, type, tol);
         String current = null;
         int failed = 0;
