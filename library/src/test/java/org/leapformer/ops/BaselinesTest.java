@@ -11,29 +11,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.leapformer.LeapEngine;
+import org.leapformer.ManagedTest;
 import org.leapformer.TestSupport;
 import org.leapformer.nn.AttentionKind;
 import org.leapformer.nn.LinearAttention;
 import org.leapformer.nn.SoftmaxAttention;
 
 /** cosFormer, ReLU-linear and softmax baselines against independent formulas. */
-class BaselinesTest {
+class BaselinesTest extends ManagedTest {
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = LeapEngine.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
 
     @Test
     void cosformerEqualsLeapWithProportionsForcedToPositionsOverN() {

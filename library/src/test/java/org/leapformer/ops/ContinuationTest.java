@@ -13,31 +13,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.leapformer.LeapEngine;
+import org.leapformer.ManagedTest;
 import org.leapformer.TestSupport;
 import org.leapformer.nn.AttentionKind;
 import org.leapformer.nn.LinearAttention;
 
 /** Running a full sequence equals running a first segment, then the rest from its state. */
-class ContinuationTest {
+class ContinuationTest extends ManagedTest {
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = LeapEngine.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
 
     static Stream<Arguments> splits() {
         Stream.Builder<Arguments> b = Stream.builder();

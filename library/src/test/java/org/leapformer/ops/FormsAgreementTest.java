@@ -13,12 +13,10 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.leapformer.LeapEngine;
+import org.leapformer.ManagedTest;
 import org.leapformer.TestSupport;
 import org.leapformer.nn.AttentionKind;
 import org.leapformer.nn.LinearAttention;
@@ -27,19 +25,8 @@ import org.leapformer.nn.LinearAttention;
  * The chunked and recurrent forms agree with the quadratic reference: output, final state and
  * gradients, over odd lengths and chunk sizes that do and do not divide the length.
  */
-class FormsAgreementTest {
+class FormsAgreementTest extends ManagedTest {
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = LeapEngine.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
 
     static Stream<Arguments> cases() {
         Stream.Builder<Arguments> b = Stream.builder();

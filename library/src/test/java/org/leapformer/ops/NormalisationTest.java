@@ -10,27 +10,14 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.leapformer.LeapEngine;
+import org.leapformer.ManagedTest;
 import org.leapformer.TestSupport;
 import org.leapformer.nn.LinearAttention;
 
 /** The denominator: clamp or no clamp, all-zero keys, half precision, and gradients under GC. */
-class NormalisationTest {
+class NormalisationTest extends ManagedTest {
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = LeapEngine.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
 
     @Test
     void allZeroKeysGiveZerosNotNanInEveryFormWithAndWithoutClamp() {
