@@ -1,5 +1,6 @@
 package org.leapformer.data;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +39,7 @@ public final class CharTokenizer implements Tokenizer {
         this.vocabulary = vocabulary;
         this.pad = vocabulary.require(Vocabulary.PAD);
         this.unk = vocabulary.require(Vocabulary.UNK);
-        java.util.Arrays.fill(asciiIds, unk);
+        Arrays.fill(asciiIds, unk);
         for (int i = 0; i < vocabulary.size(); i++) {
             String t = vocabulary.token(i);
             if (SPECIALS.contains(t)) {

@@ -12,6 +12,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Strict streaming reader of a UTF-8 text file, line by line. Every line must end with
@@ -109,7 +110,7 @@ final class Lines implements Closeable {
                         "a NUL byte at byte " + (length + 1) + " of the line");
             }
             if (length == line.length) {
-                line = java.util.Arrays.copyOf(line, line.length * 2);
+                line = Arrays.copyOf(line, line.length * 2);
             }
             line[length++] = b;
         }

@@ -41,7 +41,7 @@ public sealed interface ListOpsExpression permits ListOpsExpression.Digit, ListO
         return sb.toString();
     }
 
-    /** Appends the written form, each token followed by nothing, tokens separated by one space. */
+    /** Appends the written form to {@code sb}, tokens separated by one space. */
     void write(StringBuilder sb, boolean parentheses);
 
     /**

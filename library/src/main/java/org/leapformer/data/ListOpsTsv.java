@@ -19,7 +19,7 @@ public final class ListOpsTsv {
 
     /** The header line. */
     public static final String HEADER = "Source\tTarget";
-    /** File names of the LRA release, by split. */
+    /** The training split's file name in the LRA release. */
     public static final String TRAIN = "basic_train.tsv";
     /** The validation split's file name. */
     public static final String VALID = "basic_val.tsv";
