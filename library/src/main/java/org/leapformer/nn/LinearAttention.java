@@ -244,7 +244,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
      */
     public LinearState extendSource(ParameterStore ps, LinearState state, NDArray k, NDArray v, NDArray keyMask,
             boolean training) {
-        Checks.qkv(k, k, v, true);
+        Checks.kv(k, v);
         checkHeadDim("k", k);
         Checks.keyMask(keyMask, k);
         requireCrossCapable();

@@ -65,6 +65,20 @@ public final class Checks {
         finite("v", v);
     }
 
+    /** Checks source keys (B, H, N, D) and values (B, H, N, Dv) of a cross-attention source. */
+    public static void kv(NDArray k, NDArray v) {
+        rank("k", k, 4, "(B, H, N, D)");
+        rank("v", v, 4, "(B, H, N, Dv)");
+        Shape ks = k.getShape();
+        Shape vs = v.getShape();
+        require(vs.get(0) == ks.get(0) && vs.get(1) == ks.get(1) && vs.get(2) == ks.get(2), "v shape",
+                "(B=" + ks.get(0) + ", H=" + ks.get(1) + ", N=" + ks.get(2) + ", Dv) as k", vs);
+        require(v.getDataType() == k.getDataType(), "v data type", k.getDataType() + " (as k)", v.getDataType());
+        require(v.getDevice().equals(k.getDevice()), "v device", k.getDevice() + " (as k)", v.getDevice());
+        finite("k", k);
+        finite("v", v);
+    }
+
     /** Checks that {@code other} has the data type and device of {@code ref}. */
     public static void sameKind(String name, NDArray ref, NDArray other) {
         require(other.getDataType() == ref.getDataType(), name + " data type",

@@ -129,6 +129,17 @@ class ValidationTest {
     }
 
     @Test
+    void streamingSourceTokensWhoseValuesDoNotMatchTheKeysAreRefused() {
+        refused(() -> leap.extendSource(new ai.djl.training.ParameterStore(m, false), null, x(1, 2, 5, 4), x(1, 2, 6, 4),
+                null, false), "v shape", "N=5", "(1, 2, 6, 4)");
+        try (LinearState source = leap.extendSource(new ai.djl.training.ParameterStore(m, false), null, x(1, 2, 5, 4),
+                x(1, 2, 5, 4), null, false)) {
+            refused(() -> leap.readSource(new ai.djl.training.ParameterStore(m, false), source, x(1, 3, 2, 4), false),
+                    "q shape", "H=2", "(1, 3, 2, 4)");
+        }
+    }
+
+    @Test
     void aStateFromAnotherKindOfFeatureMapIsRefused() {
         LinearAttention relu = LinearAttention.builder().setKind(AttentionKind.RELU_LINEAR).setHeadDim(4).build();
         try (LinearState reluState = relu.newState(m, 1, 1, 4, DataType.FLOAT32)) {
