@@ -196,6 +196,41 @@ class TrainerBehaviourTest {
     }
 
     @Test
+    void trainingStepsLeaveNoArraysBehind() {
+        try (NDManager m = LeapEngine.newManager()) {
+            EncoderClassifier model = model(m, 0.1);
+            int[] counts = new int[31];
+            try (Trainer t = new Trainer(Tasks.classifier(model), TrainingConfig.builder().setSteps(30).build())) {
+                t.addListener(new TrainingListener() {
+                    @Override
+                    public void onStep(Step s) {
+                        counts[(int) s.step()] = m.getManagedArrays().size();
+                    }
+                });
+                t.fit(Synthetic.containsFive(8, 8, 1), null);
+            }
+            assertEquals(counts[2], counts[30], "arrays alive after step 2 and after step 30");
+        }
+    }
+
+    @Test
+    void theConsoleProgressBarShowsEvaluationsAndTheEnd() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (NDManager m = LeapEngine.newManager();
+                java.io.PrintStream out = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            EncoderClassifier model = model(m, 0.0);
+            try (Trainer t = new Trainer(Tasks.classifier(model), TrainingConfig.builder().setSteps(4).optEvalEvery(2)
+                    .build())) {
+                t.addListener(new ConsoleProgress("train", out));
+                t.fit(Synthetic.containsFive(8, 8, 1), Synthetic.containsFiveEval(1, 8, 8, 2));
+            }
+        }
+        String text = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.contains("eval @2 loss "), text);
+        assertTrue(text.contains("train: completed after 4 steps, best "), text);
+    }
+
+    @Test
     void aGpuThatIsNotPresentIsRejectedWithTheGpuCount() {
         Assumptions.assumeTrue(LeapEngine.engine().getGpuCount() == 0, "a GPU is present: nothing to reject");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
