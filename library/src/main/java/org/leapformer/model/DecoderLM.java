@@ -1,0 +1,287 @@
+package org.leapformer.model;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import org.leapformer.ops.AttentionOutput;
+import org.leapformer.ops.AttentionState;
+import org.leapformer.ops.Checks;
+import org.leapformer.ops.Form;
+
+/**
+ * A decoder-only language model with causal attention of any kind.
+ *
+ * <pre>
+ *   x = dropout(E_tok[ids] + E_pos[t..t+N−1])     (B, N, Dm)
+ *   x = layer_L(... layer_1(x))                   causal, each continuing its own state
+ *   logits = LN(x) E_tokᵀ  (tied)  or  LN(x) W    (B, N, V)
+ * </pre>
+ *
+ * The parallel pass ({@link #logits}) runs the chunked form; {@link #newSession} decodes token
+ * by token through the recurrent form with one state per layer (a {@code LinearState} of fixed
+ * size, or a {@code KvCache} for softmax) and gives the same logits.
+ */
+public final class DecoderLM extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final ModelConfig config;
+    private final Embeddings embeddings;
+    private final Dropout dropout;
+    private final List<TransformerLayer> layers = new ArrayList<>();
+    private final LayerNorm norm;
+    private final Linear head;
+    private DataType dataType = DataType.FLOAT32;
+
+    public DecoderLM(ModelConfig config) {
+        super(VERSION);
+        this.config = config;
+        embeddings = addChildBlock("embeddings", new Embeddings(config.vocabSize(), config.maxLength(),
+                config.dModel()));
+        dropout = addChildBlock("dropout", Dropout.builder().optRate((float) config.dropout()).build());
+        for (int i = 0; i < config.layers(); i++) {
+            layers.add(addChildBlock("layer" + i, new TransformerLayer(config, true)));
+        }
+        norm = addChildBlock("norm", LayerNorm.builder().axis(2).build());
+        head = config.tiedEmbeddings() ? null
+                : addChildBlock("head", Linear.builder().setUnits(config.vocabSize()).optBias(false).build());
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public List<TransformerLayer> layers() {
+        return Collections.unmodifiableList(layers);
+    }
+
+    /** Initialises every parameter (seed the engine first for reproducible weights). */
+    public DecoderLM initialize(NDManager manager, DataType dataType) {
+        initialize(manager, dataType, new Shape(1, config.maxLength()));
+        return this;
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        this.dataType = dataType;
+        Shape x = new Shape(1, 1, config.dModel());
+        embeddings.initialize(manager, dataType, new Shape(1, 1));
+        dropout.initialize(manager, dataType, x);
+        for (TransformerLayer l : layers) {
+            l.initialize(manager, dataType, x);
+        }
+        norm.initialize(manager, dataType, x);
+        if (head != null) {
+            head.initialize(manager, dataType, x);
+        }
+    }
+
+    /** Next-token logits for every position, (B, N, V), in the configuration's training form. */
+    public NDArray logits(ParameterStore ps, NDArray ids, boolean training) {
+        return logits(ps, ids, config.trainingForm(), training);
+    }
+
+    /** Next-token logits for every position, (B, N, V), in the given causal form. */
+    public NDArray logits(ParameterStore ps, NDArray ids, Form form, boolean training) {
+        List<AttentionState> states = new ArrayList<>(Collections.nCopies(layers.size(), null));
+        NDArray out = run(ps, ids, 0, states, form, training);
+        for (AttentionState s : states) {
+            s.close();
+        }
+        return out;
+    }
+
+    /** Logits for inference, (B, N, V). */
+    public NDArray logits(NDArray ids) {
+        return logits(new ParameterStore(ids.getManager(), false), ids, false);
+    }
+
+    /**
+     * Runs tokens after {@code offset} through every layer, replacing {@code states[i]} by the
+     * state after the last token (the old states are not closed here).
+     */
+    private NDArray run(ParameterStore ps, NDArray ids, long offset, List<AttentionState> states, Form form,
+            boolean training) {
+        NDArray x;
+        try (NDArray e = embeddings.embed(ps, ids, offset, training)) {
+            x = dropout.forward(ps, new NDList(e), training).singletonOrThrow(); // (B, N, Dm)
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            AttentionOutput<AttentionState> r = layers.get(i).causal(ps, x, states.get(i), form, training);
+            x.close();
+            x = r.output();
+            states.set(i, r.state());
+        }
+        NDArray last = x;
+        try (last; NDArray h = norm.forward(ps, new NDList(last), training).singletonOrThrow()) {
+            if (head != null) {
+                return head.forward(ps, new NDList(h), training).singletonOrThrow();
+            }
+            try (NDArray t = embeddings.tokenTable(ps, h.getDevice(), training).transpose()) {
+                return h.matMul(t); // (B, N, V)
+            }
+        }
+    }
+
+    /**
+     * A decoding session: one attention state per layer, owned by a sub-manager of {@code manager}
+     * (a long-lived manager). Close it when done.
+     *
+     * @param batch B, the number of sequences decoded together
+     */
+    public Session newSession(NDManager manager, long batch) {
+        return new Session(manager, batch);
+    }
+
+    /**
+     * Generates tokens after a prompt, one at a time from the recurrent state (constant memory
+     * per token for linear attention). The prompt is fed through the chunked form, then every new
+     * token through the recurrent form.
+     *
+     * @param prompt token ids, at least one
+     * @param maxNewTokens how many tokens to add (prompt + new ≤ maxLength)
+     * @return the new tokens
+     */
+    public int[] generate(NDManager manager, int[] prompt, int maxNewTokens, Sampling sampling) {
+        Checks.require(prompt.length > 0, "prompt", "at least one token", 0);
+        Checks.require(maxNewTokens >= 0 && prompt.length + maxNewTokens <= config.maxLength(), "new tokens",
+                "prompt + new <= maxLength=" + config.maxLength(), prompt.length + " + " + maxNewTokens);
+        Sampling.Picker picker = sampling.picker();
+        int[] out = new int[maxNewTokens];
+        if (maxNewTokens == 0) {
+            return out;
+        }
+        try (NDManager m = manager.newSubManager(); Session session = newSession(m, 1)) {
+            float[] last;
+            try (NDManager step = m.newSubManager()) {
+                NDArray ids = step.create(Arrays.stream(prompt).asLongStream().toArray(), new Shape(1, prompt.length));
+                last = lastLogits(session.feed(ids, config.trainingForm()));
+            }
+            for (int t = 0; t < maxNewTokens; t++) {
+                out[t] = picker.pick(last);
+                if (t + 1 < maxNewTokens) {
+                    try (NDManager step = m.newSubManager()) {
+                        NDArray ids = step.create(new long[] {out[t]}, new Shape(1, 1));
+                        last = lastLogits(session.feed(ids, Form.RECURRENT));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static float[] lastLogits(NDArray logits) {
+        long n = logits.getShape().get(1);
+        try (NDArray l = logits.get("0, {}, :", n - 1); NDArray f = l.toType(DataType.FLOAT32, false)) {
+            return f.toFloatArray();
+        }
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+            PairList<String, Object> params) {
+        return new NDList(logits(ps, inputs.singletonOrThrow(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), inputShapes[0].get(1), config.vocabSize())};
+    }
+
+    @Override
+    public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
+        if (loadVersion != VERSION) {
+            throw new MalformedModelException("DecoderLM: expected version " + VERSION + ", found " + loadVersion);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DecoderLM(" + config.kind() + ", layers=" + config.layers() + ", Dm=" + config.dModel() + ", H="
+                + config.heads() + ", D=" + config.headDim() + ", V=" + config.vocabSize()
+                + (config.tiedEmbeddings() ? ", tied" : "") + ")";
+    }
+
+    /**
+     * Step-by-step decoding: keeps one state per layer on its own manager and replaces them
+     * (closing the old ones) at every {@link #feed}. Memory stays constant per token for linear
+     * attention; a softmax KV cache grows by one row per token.
+     */
+    public final class Session implements AutoCloseable {
+
+        private final NDManager manager;
+        private final ParameterStore ps;
+        private final List<AttentionState> states = new ArrayList<>();
+        private final long batch;
+
+        private Session(NDManager parent, long batch) {
+            Checks.require(batch > 0, "session batch", "B >= 1", batch);
+            this.manager = parent.newSubManager();
+            this.ps = new ParameterStore(manager, false);
+            this.batch = batch;
+            for (TransformerLayer l : layers) {
+                states.add(l.attention().newState(manager, batch, dataType));
+            }
+        }
+
+        /** Tokens consumed so far (the position of the next token). */
+        public long length() {
+            return states.get(0).length();
+        }
+
+        /**
+         * Feeds the next tokens and returns their next-token logits. Every array of the step
+         * (intermediates and logits) is created on the manager of {@code ids}: put them on a
+         * short-lived manager and close it after the step; the session keeps only the states.
+         *
+         * @param ids (B, N) token ids following those fed before
+         * @param form RECURRENT for single tokens; CHUNKED to prefill a prompt
+         * @return logits (B, N, V) on the manager of {@code ids}
+         */
+        public NDArray feed(NDArray ids, Form form) {
+            Checks.require(ids.getShape().dimension() == 2 && ids.getShape().get(0) == batch, "session tokens",
+                    "(B=" + batch + ", N)", ids.getShape());
+            List<AttentionState> next = new ArrayList<>(states);
+            NDArray logits = run(ps, ids, length(), next, form, false);
+            for (AttentionState s : states) {
+                s.close();
+            }
+            states.clear();
+            states.addAll(next);
+            return logits;
+        }
+
+        /** The attention state of layer {@code i} (owned by the session). */
+        public AttentionState state(int i) {
+            return states.get(i);
+        }
+
+        /** The manager the states hang from. */
+        public NDManager manager() {
+            return manager;
+        }
+
+        @Override
+        public void close() {
+            for (AttentionState s : states) {
+                s.close();
+            }
+            manager.close();
+        }
+    }
+}

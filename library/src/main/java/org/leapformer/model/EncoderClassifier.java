@@ -1,0 +1,149 @@
+package org.leapformer.model;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.leapformer.ops.Checks;
+import org.leapformer.ops.Scalars;
+
+/**
+ * A transformer encoder classifier as in the Long Range Arena setup of the LeaPformer paper.
+ *
+ * <pre>
+ *   x = dropout(E_tok[ids] + E_pos[0..N−1])            (B, N, Dm)
+ *   x = layer_L(... layer_1(x, mask))                   bidirectional, pad keys masked
+ *   h = mean over real tokens of LN(x)                  (B, Dm)
+ *   logits = h W + b                                    (B, C)
+ * </pre>
+ *
+ * Padding is every token equal to {@link ModelConfig#padId()}. Agostinelli, Hong, Chen,
+ * "LeaPformer", ICML 2024, <a href="https://arxiv.org/abs/2405.13046">arXiv:2405.13046</a>.
+ */
+public final class EncoderClassifier extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final ModelConfig config;
+    private final Embeddings embeddings;
+    private final Dropout dropout;
+    private final List<TransformerLayer> layers = new ArrayList<>();
+    private final LayerNorm norm;
+    private final Linear head;
+
+    /**
+     * @throws IllegalArgumentException when the configuration has fewer than 2 classes
+     */
+    public EncoderClassifier(ModelConfig config) {
+        super(VERSION);
+        Checks.require(config.numClasses() >= 2, "classifier classes", "at least 2 (optNumClasses)",
+                config.numClasses());
+        this.config = config;
+        embeddings = addChildBlock("embeddings", new Embeddings(config.vocabSize(), config.maxLength(),
+                config.dModel()));
+        dropout = addChildBlock("dropout", Dropout.builder().optRate((float) config.dropout()).build());
+        for (int i = 0; i < config.layers(); i++) {
+            layers.add(addChildBlock("layer" + i, new TransformerLayer(config, false)));
+        }
+        norm = addChildBlock("norm", LayerNorm.builder().axis(2).build());
+        head = addChildBlock("head", Linear.builder().setUnits(config.numClasses()).build());
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public List<TransformerLayer> layers() {
+        return Collections.unmodifiableList(layers);
+    }
+
+    /** Initialises every parameter (seed the engine first for reproducible weights). */
+    public EncoderClassifier initialize(NDManager manager, DataType dataType) {
+        initialize(manager, dataType, new Shape(1, config.maxLength()));
+        return this;
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape x = new Shape(1, 1, config.dModel());
+        embeddings.initialize(manager, dataType, new Shape(1, 1));
+        dropout.initialize(manager, dataType, x);
+        for (TransformerLayer l : layers) {
+            l.initialize(manager, dataType, x);
+        }
+        norm.initialize(manager, dataType, x);
+        head.initialize(manager, dataType, new Shape(1, config.dModel()));
+    }
+
+    /**
+     * @param ids token ids (B, N), N ≤ maxLength
+     * @return logits (B, C)
+     */
+    public NDArray logits(ParameterStore ps, NDArray ids, boolean training) {
+        long n = ids.getShape().get(1);
+        Checks.require(n > 0, "sequence length", "at least 1 token", n);
+        DataType type = embeddings.getParameters().get(0).getValue().getArray().getDataType();
+        try (NDArray pad = ids.eq(config.padId()); NDArray real = pad.logicalNot();
+                NDArray mask = real.toType(type, false)) { // (B, N)
+            NDArray x;
+            try (NDArray e = embeddings.embed(ps, ids, 0, training)) {
+                x = dropout.forward(ps, new NDList(e), training).singletonOrThrow();
+            }
+            for (TransformerLayer l : layers) {
+                NDArray next = l.bidirectional(ps, x, mask, training);
+                x.close();
+                x = next;
+            }
+            NDArray last = x;
+            try (last; NDArray h = norm.forward(ps, new NDList(last), training).singletonOrThrow();
+                    NDArray m3 = mask.expandDims(2); NDArray hm = h.mul(m3); NDArray sum = hm.sum(new int[] {1});
+                    NDArray count = mask.sum(new int[] {1}, true); NDArray safe = Scalars.maximum(count, 1.0);
+                    NDArray pooled = sum.div(safe)) { // (B, Dm)
+                return head.forward(ps, new NDList(pooled), training).singletonOrThrow();
+            }
+        }
+    }
+
+    /** Logits for inference, (B, C). */
+    public NDArray logits(NDArray ids) {
+        return logits(new ParameterStore(ids.getManager(), false), ids, false);
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+            PairList<String, Object> params) {
+        return new NDList(logits(ps, inputs.singletonOrThrow(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), config.numClasses())};
+    }
+
+    @Override
+    public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
+        if (loadVersion != VERSION) {
+            throw new MalformedModelException("EncoderClassifier: expected version " + VERSION + ", found "
+                    + loadVersion);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EncoderClassifier(" + config.kind() + ", layers=" + config.layers() + ", Dm=" + config.dModel()
+                + ", H=" + config.heads() + ", D=" + config.headDim() + ", classes=" + config.numClasses() + ")";
+    }
+}

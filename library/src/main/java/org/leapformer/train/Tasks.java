@@ -1,0 +1,88 @@
+package org.leapformer.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import org.leapformer.model.DecoderLM;
+import org.leapformer.model.EncoderClassifier;
+import org.leapformer.model.ModelConfig;
+
+/** The tasks of the paper's experiments. */
+public final class Tasks {
+
+    /** Model type of {@link #classifier}. */
+    public static final String CLASSIFIER = "classifier";
+    /** Model type of {@link #languageModel}. */
+    public static final String LANGUAGE_MODEL = "language-model";
+
+    private Tasks() {}
+
+    /** Classification: inputs (ids (B, N)), labels (class (B)); cross-entropy, accuracy. */
+    public static Task classifier(EncoderClassifier model) {
+        return new Task() {
+            @Override
+            public Block block() {
+                return model;
+            }
+
+            @Override
+            public ModelConfig modelConfig() {
+                return model.config();
+            }
+
+            @Override
+            public String modelType() {
+                return CLASSIFIER;
+            }
+
+            @Override
+            public NDArray[] lossSums(ParameterStore ps, TrainingBatch batch, boolean training) {
+                try (NDArray logits = model.logits(ps, batch.inputs().get(0), training)) {
+                    return Losses.sums(logits, batch.labels().get(0));
+                }
+            }
+        };
+    }
+
+    /** Language modelling: inputs (ids (B, N)), labels (next ids (B, N), negative ignored). */
+    public static Task languageModel(DecoderLM model) {
+        return new Task() {
+            @Override
+            public Block block() {
+                return model;
+            }
+
+            @Override
+            public ModelConfig modelConfig() {
+                return model.config();
+            }
+
+            @Override
+            public String modelType() {
+                return LANGUAGE_MODEL;
+            }
+
+            @Override
+            public NDArray[] lossSums(ParameterStore ps, TrainingBatch batch, boolean training) {
+                try (NDArray logits = model.logits(ps, batch.inputs().get(0), training)) {
+                    return Losses.sums(logits, batch.labels().get(0));
+                }
+            }
+        };
+    }
+
+    /**
+     * A new, initialised model of the given type and configuration, wrapped as a task (to
+     * restore a checkpoint into).
+     */
+    public static Task create(String modelType, ModelConfig config, NDManager manager, DataType dataType) {
+        return switch (modelType) {
+            case CLASSIFIER -> classifier(new EncoderClassifier(config).initialize(manager, dataType));
+            case LANGUAGE_MODEL -> languageModel(new DecoderLM(config).initialize(manager, dataType));
+            default -> throw new IllegalArgumentException("model type: expected " + CLASSIFIER + " or "
+                    + LANGUAGE_MODEL + ", found " + modelType);
+        };
+    }
+}

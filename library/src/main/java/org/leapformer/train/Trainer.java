@@ -1,0 +1,444 @@
+package org.leapformer.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterServer;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.leapformer.LeapEngine;
+import org.leapformer.ops.Checks;
+import org.leapformer.ops.Scalars;
+
+/**
+ * Trains a {@link Task} on DJL's training primitives: a {@link ParameterStore} that serves the
+ * parameters to every device, a {@link GradientCollector} for the backward pass and a
+ * {@link ParameterServer} that sums the devices' gradients. The update is this library's
+ * {@link AdamW} after global-norm gradient clipping, because DJL's optimizers keep their moments
+ * private and a checkpoint must store them for an exact resume.
+ *
+ * <p>Every step: libtorch is reseeded from (seed, step), the batch of that step is built on a
+ * sub-manager, split over the devices, the gradients summed, clipped and applied; the
+ * sub-manager is closed. So a run resumed from a checkpoint repeats the loss curve of an
+ * uninterrupted one bit for bit on the CPU. An interrupt of the training thread stops after the
+ * step in progress; the model stays usable and the interrupt flag is set again on return.
+ */
+public final class Trainer implements AutoCloseable {
+
+    private final Task task;
+    private final TrainingConfig config;
+    private final Device[] devices;
+    private final Engine engine;
+    private final NDManager manager;
+    private final GradientSync sync = new GradientSync();
+    private final ParameterStore store;
+    private final AdamW optimizer;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private final List<Pair<String, Parameter>> parameters;
+    private long step;
+    private double best = Double.NaN;
+    private long bestStep = -1;
+    private int badEvaluations;
+    /** Runs between each forward and backward pass (tests force a garbage collection here). */
+    Runnable beforeBackward = () -> {};
+
+    /**
+     * @param task an initialised model and its loss; its parameters must be on the first device
+     *     of {@code config.devices()}
+     * @throws IllegalArgumentException when the devices are not present or the parameters live
+     *     elsewhere
+     */
+    public Trainer(Task task, TrainingConfig config) {
+        this.task = task;
+        this.config = config;
+        this.engine = LeapEngine.engine();
+        this.devices = config.resolveDevices();
+        this.parameters = new ArrayList<>();
+        for (Pair<String, Parameter> p : task.block().getParameters()) {
+            Checks.require(p.getValue().isInitialized(), "parameter " + p.getKey(), "initialised (initialize the "
+                    + "model first)", "not initialised");
+            Device d = p.getValue().getArray().getDevice();
+            Checks.require(d.equals(devices[0]), "device of parameter " + p.getKey(), devices[0]
+                    + " (the first training device; initialise the model on a manager of it)", d);
+            parameters.add(p);
+        }
+        NDManager owner = parameters.get(0).getValue().getArray().getManager();
+        this.manager = owner.newSubManager();
+        this.store = new ParameterStore(manager, false);
+        store.setParameterServer(sync, devices);
+        this.optimizer = new AdamW(manager, config.beta1(), config.beta2(), config.epsilon(), config.weightDecay());
+    }
+
+    /**
+     * Continues from a checkpoint: a new model of the checkpoint's configuration with its
+     * parameters, optimizer state and progress (the "new process" case).
+     *
+     * @param manager where the model's parameters go (on the first training device)
+     * @param config the training configuration, or null for the checkpoint's own
+     */
+    public static Trainer resume(Path file, NDManager manager, TrainingConfig config) throws IOException {
+        Checkpoint ck = Checkpoint.read(file);
+        Task task = ck.newTask(manager);
+        Trainer t = new Trainer(task, config != null ? config : ck.trainingConfig());
+        t.restore(ck);
+        return t;
+    }
+
+    /**
+     * Loads a checkpoint's parameters, optimizer state and progress into this trainer's model.
+     *
+     * @throws IllegalArgumentException when the checkpoint belongs to a model of another shape
+     */
+    public void restore(Checkpoint ck) {
+        ck.loadParameters(task.block());
+        ck.loadOptimizer(optimizer, task.block());
+        Checkpoint.Progress p = ck.progress();
+        step = p.step();
+        best = p.best();
+        bestStep = p.bestStep();
+        badEvaluations = p.badEvaluations();
+    }
+
+    public Trainer addListener(TrainingListener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    public Task task() {
+        return task;
+    }
+
+    public TrainingConfig config() {
+        return config;
+    }
+
+    /** Optimizer steps done. */
+    public long step() {
+        return step;
+    }
+
+    /** The devices the batch is split over. */
+    public Device[] devices() {
+        return devices.clone();
+    }
+
+    /**
+     * Trains from the current step to {@code config.steps()}, evaluating every
+     * {@code evalEvery} steps and at the end, writing latest.ckpt after each evaluation and
+     * best.ckpt on improvement (when a checkpoint folder is configured).
+     *
+     * @param eval evaluation batches, or null for none (then no early stopping)
+     */
+    public TrainingResult fit(BatchSource train, EvalSource eval) {
+        for (TrainingListener l : listeners) {
+            l.onStart(step, config.steps());
+        }
+        TrainingResult.StopReason reason = TrainingResult.StopReason.COMPLETED;
+        boolean interrupted = false;
+        double lastLoss = Double.NaN;
+        Map<String, Double> lastEval = Map.of();
+        long lastEvalStep = -1;
+        while (step < config.steps()) {
+            if (Thread.interrupted()) {
+                interrupted = true;
+                reason = TrainingResult.StopReason.INTERRUPTED;
+                break;
+            }
+            TrainingListener.Step s = trainStep(train);
+            lastLoss = s.loss();
+            for (TrainingListener l : listeners) {
+                l.onStep(s);
+            }
+            if (Thread.interrupted()) {
+                interrupted = true;
+                reason = TrainingResult.StopReason.INTERRUPTED;
+                break;
+            }
+            if (eval != null && config.evalEvery() > 0 && step % config.evalEvery() == 0) {
+                lastEval = evaluateAndTrack(eval);
+                lastEvalStep = step;
+                if (config.patience() > 0 && badEvaluations >= config.patience()) {
+                    reason = TrainingResult.StopReason.EARLY_STOPPED;
+                    break;
+                }
+            }
+        }
+        if (eval != null && lastEvalStep != step && reason == TrainingResult.StopReason.COMPLETED) {
+            lastEval = evaluateAndTrack(eval);
+        } else if (lastEvalStep != step) {
+            writeCheckpoint("latest.ckpt");
+        }
+        TrainingResult result = new TrainingResult(step, reason, best, bestStep, lastLoss, lastEval);
+        for (TrainingListener l : listeners) {
+            l.onEnd(result);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return result;
+    }
+
+    private Map<String, Double> evaluateAndTrack(EvalSource eval) {
+        Map<String, Double> m = evaluate(eval);
+        Double value = m.get(config.monitor());
+        Checks.require(value != null, "monitored metric", "one of " + m.keySet(), config.monitor());
+        boolean improved = Double.isNaN(best)
+                || (config.higherIsBetter() ? value > best + config.minDelta() : value < best - config.minDelta());
+        if (improved) {
+            best = value;
+            bestStep = step;
+            badEvaluations = 0;
+        } else {
+            badEvaluations++;
+        }
+        if (improved) {
+            writeCheckpoint("best.ckpt");
+        }
+        writeCheckpoint("latest.ckpt");
+        TrainingListener.Evaluation e = new TrainingListener.Evaluation(step, m, improved, best);
+        for (TrainingListener l : listeners) {
+            l.onEvaluation(e);
+        }
+        return m;
+    }
+
+    private void writeCheckpoint(String name) {
+        if (config.checkpointDir() != null) {
+            saveCheckpoint(config.checkpointDir().resolve(name));
+        }
+    }
+
+    /** Writes a checkpoint of the model, the optimizer and the progress (atomically). */
+    public void saveCheckpoint(Path file) {
+        try {
+            Checkpoint.write(file, task, config, optimizer, new Checkpoint.Progress(step, best, bestStep,
+                    badEvaluations));
+        } catch (IOException e) {
+            throw new UncheckedIOException("checkpoint " + file + ": write failed", e);
+        }
+    }
+
+    /**
+     * Mean loss, accuracy and perplexity over the evaluation batches (no dropout, no gradients,
+     * first device).
+     */
+    public Map<String, Double> evaluate(EvalSource eval) {
+        double loss = 0;
+        double count = 0;
+        double correct = 0;
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager m = manager.newSubManager(devices[0])) {
+            ParameterStore ps = new ParameterStore(m, false);
+            for (TrainingBatch b : eval.batches(m)) {
+                try (b) {
+                    NDArray[] sums = task.lossSums(ps, onDevice(b, devices[0], m), false);
+                    loss += sums[0].toType(DataType.FLOAT64, false).getDouble();
+                    count += sums[1].toType(DataType.FLOAT64, false).getDouble();
+                    correct += sums[2].toType(DataType.FLOAT64, false).getDouble();
+                }
+            }
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+        Checks.require(count > 0, "evaluation batches", "at least one label", "none");
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("loss", loss / count);
+        out.put("accuracy", correct / count);
+        out.put("perplexity", Math.exp(loss / count));
+        return Collections.unmodifiableMap(out);
+    }
+
+    private TrainingListener.Step trainStep(BatchSource train) {
+        long start = System.nanoTime();
+        double lr = config.learningRate(step);
+        double lossValue;
+        double gradNorm;
+        long samples;
+        long tokens;
+        try (NDManager m = manager.newSubManager(devices[0])) {
+            engine.setRandomSeed(stepSeed(config.seed(), step));
+            TrainingBatch batch = train.batch(m, step);
+            samples = batch.size();
+            tokens = batch.tokens();
+            List<TrainingBatch> parts = split(batch, m);
+            List<NDArray[]> sums = new ArrayList<>();
+            double count = 0;
+            double total = 0;
+            try (GradientCollector gc = engine.newGradientCollector()) {
+                for (TrainingBatch part : parts) {
+                    NDArray[] s = task.lossSums(store, part, true);
+                    sums.add(s);
+                    count += s[1].toType(DataType.FLOAT64, false).getDouble();
+                }
+                Checks.require(count > 0, "training batch " + step, "at least one label that is not ignored", "none");
+                for (NDArray[] s : sums) {
+                    total += s[0].toType(DataType.FLOAT64, false).getDouble();
+                    try (NDArray loss = Scalars.mul(s[0], 1.0 / count)) {
+                        beforeBackward.run();
+                        gc.backward(loss);
+                    }
+                }
+            }
+            lossValue = total / count;
+            store.updateAllParameters(); // GradientSync: gradients of all devices summed on the first
+            gradNorm = applyUpdate(lr);
+        }
+        step++;
+        return new TrainingListener.Step(step, config.steps(), lossValue, lr, gradNorm, samples, tokens,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Clips by global norm, runs AdamW, copies to the other devices, zeroes gradients. */
+    private double applyUpdate(double lr) {
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager m = manager.newSubManager(devices[0])) {
+            List<Pair<Pair<String, Parameter>, NDArray[]>> live = new ArrayList<>();
+            NDList squares = new NDList();
+            for (Pair<String, Parameter> p : parameters) {
+                NDArray[] arrays = sync.pending.get(p.getValue().getId());
+                if (arrays == null || !arrays[0].hasGradient()) {
+                    continue;
+                }
+                live.add(new Pair<>(p, arrays));
+                NDArray g = arrays[0].getGradient();
+                g.attach(m);
+                NDArray sq = g.square();
+                NDArray s = sq.sum();
+                squares.add(s.toType(DataType.FLOAT64, false));
+            }
+            double norm;
+            try (NDArray all = NDArrays.stack(squares); NDArray sum = all.sum()) {
+                norm = Math.sqrt(sum.getDouble());
+            }
+            double scale = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / (norm + 1e-6) : 1.0;
+            optimizer.beginStep();
+            for (Pair<Pair<String, Parameter>, NDArray[]> e : live) {
+                NDArray[] arrays = e.getValue();
+                Parameter param = e.getKey().getValue();
+                NDArray g = arrays[0].getGradient();
+                g.attach(m);
+                optimizer.update(e.getKey().getKey(), param.getType(), arrays[0], g, lr, scale);
+                for (int i = 1; i < arrays.length; i++) {
+                    StoredArray.copy(arrays[0], arrays[i]);
+                }
+                for (NDArray a : arrays) {
+                    JniUtils.zeroGrad((PtNDArray) a);
+                }
+            }
+            sync.pending.clear();
+            return norm;
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    private List<TrainingBatch> split(TrainingBatch batch, NDManager m) {
+        if (devices.length == 1) {
+            return List.of(onDevice(batch, devices[0], m));
+        }
+        long b = batch.size();
+        int parts = (int) Math.min(devices.length, b);
+        long[] cuts = new long[parts - 1];
+        for (int i = 1; i < parts; i++) {
+            cuts[i - 1] = b * i / parts;
+        }
+        List<NDList> inputs = splitAll(batch.inputs(), cuts);
+        List<NDList> labels = splitAll(batch.labels(), cuts);
+        List<TrainingBatch> out = new ArrayList<>();
+        for (int i = 0; i < parts; i++) {
+            out.add(onDevice(new TrainingBatch(inputs.get(i), labels.get(i)), devices[i], m));
+        }
+        return out;
+    }
+
+    private static List<NDList> splitAll(NDList arrays, long[] cuts) {
+        List<NDList> out = new ArrayList<>();
+        for (int i = 0; i <= cuts.length; i++) {
+            out.add(new NDList());
+        }
+        for (NDArray a : arrays) {
+            NDList pieces = a.split(cuts, 0);
+            for (int i = 0; i < pieces.size(); i++) {
+                out.get(i).add(pieces.get(i));
+            }
+        }
+        return out;
+    }
+
+    private static TrainingBatch onDevice(TrainingBatch b, Device d, NDManager m) {
+        if (b.inputs().get(0).getDevice().equals(d) && b.labels().get(0).getDevice().equals(d)) {
+            return b;
+        }
+        NDList in = new NDList();
+        NDList lab = new NDList();
+        for (NDArray a : b.inputs()) {
+            NDArray c = a.toDevice(d, true);
+            c.attach(m);
+            in.add(c);
+        }
+        for (NDArray a : b.labels()) {
+            NDArray c = a.toDevice(d, true);
+            c.attach(m);
+            lab.add(c);
+        }
+        return new TrainingBatch(in, lab);
+    }
+
+    /** The libtorch seed of a step: a mix of the run's seed and the step. */
+    static int stepSeed(long seed, long step) {
+        long z = seed * 0x9E3779B97F4A7C15L + step + 0x632BE59BD9B4E019L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        return (int) (z >>> 33);
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+        manager.close();
+    }
+
+    /**
+     * DJL's parameter server hook: sums the gradients of every device copy onto the first and
+     * remembers the copies, so the trainer can clip by the global norm before any update.
+     */
+    private static final class GradientSync implements ParameterServer {
+        final Map<String, NDArray[]> pending = new HashMap<>();
+
+        @Override
+        public void init(String parameterId, NDArray[] value) {}
+
+        @Override
+        public void update(String parameterId, NDArray[] grads, NDArray[] params) {
+            for (int i = 1; i < grads.length; i++) {
+                try (NDArray g = grads[i].toDevice(grads[0].getDevice(), true)) {
+                    grads[0].addi(g);
+                }
+            }
+            pending.put(parameterId, params);
+        }
+
+        @Override
+        public void close() {}
+    }
+}
