@@ -34,6 +34,10 @@ public final class Main {
         try {
             return switch (args[0]) {
                 case "check-vectors" -> checkVectors(args, out);
+                case "train" -> Training.train(args, out);
+                case "eval" -> Training.eval(args, out);
+                case "generate" -> Training.generate(args, out);
+                case "experiment" -> Experiment.run(args, out);
                 default -> {
                     err.println("unknown command '" + args[0] + "'");
                     usage(err);
@@ -50,9 +54,28 @@ public final class Main {
     }
 
     private static void usage(PrintStream s) {
-        s.println("usage: check-vectors FILE [--tolerance T] [--float64]");
-        s.println("  check-vectors  run every case of a leapformer-test-vectors/1 file through the library and");
-        s.println("                 print each quantity's max absolute error; exit 1 if any exceeds T (default 1e-4)");
+        s.println("""
+                usage: COMMAND [OPTIONS]
+                  check-vectors FILE [--tolerance T] [--float64]
+                      run every case of a leapformer-test-vectors/1 file through the library; print each
+                      quantity's max absolute error; exit 1 if any exceeds T (default 1e-4)
+                  train --out DIR [--task listops|lm] [--attention leap|cosformer|softmax|relu] [--steps 300]
+                        [--length N] [--batch 32] [--layers 2] [--heads 2] [--d-model 64] [--head-dim 32]
+                        [--ffn 128] [--dropout 0.1] [--leap-hidden H] [--clamp 0.1|none] [--chunk 64]
+                        [--lr 1e-3] [--warmup W] [--schedule cosine|linear|constant] [--clip 1.0]
+                        [--weight-decay 0.01] [--eval-every K] [--patience P] [--seed 42]
+                        [--device cpu|gpu|auto] [--resume] [--quiet]
+                      data: listops  [--data DIR with basic_train.tsv, basic_val.tsv] or generated:
+                                     [--train-examples 4000] [--val-examples 500] [--max-depth 3] [--max-args 4]
+                            lm       [--data TEXT-FILE (default: the shipped corpus)] [--tokenizer char|word]
+                                     [--valid-fraction 0.1] or [--wikitext DIR with wiki.train/valid.tokens]
+                      writes DIR/run.json, steps.csv, evaluations.csv, summary.json, checkpoints/{best,latest}.ckpt
+                  eval --checkpoint FILE [data options; default: those of the run]
+                  generate --checkpoint FILE [--prompt TEXT] [--tokens N (default: up to the model length)] [--temperature 0.8] [--top-k 20]
+                           [--greedy] [--seed 1]
+                  experiment --out DIR [--steps 300] [--tasks listops,lm] [--attentions leap,cosformer,softmax]
+                             [--seed 42]
+                      the same budget for each attention on each task; writes DIR/results.md and results.svg""");
     }
 
     private static int checkVectors(String[] args, PrintStream out) {

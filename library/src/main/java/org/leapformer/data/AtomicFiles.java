@@ -11,16 +11,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** Writes a UTF-8 text file atomically: into a temporary file beside it, then moved over it. */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     /** The body of a write. */
-    interface Body {
+    public interface Body {
         void write(Writer out) throws IOException;
     }
 
     private AtomicFiles() {}
 
-    static void write(Path file, Body body) {
+    public static void write(Path file, Body body) {
         if (file == null) {
             throw new IllegalArgumentException("file: expected a path, found null");
         }

@@ -1,0 +1,283 @@
+package org.leapformer.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.leapformer.LeapEngine;
+import org.leapformer.data.AtomicFiles;
+import org.leapformer.data.Tokenizer;
+import org.leapformer.model.DecoderLM;
+import org.leapformer.model.ModelConfig;
+import org.leapformer.model.Sampling;
+import org.leapformer.nn.AttentionKind;
+import org.leapformer.train.Checkpoint;
+import org.leapformer.train.ConsoleProgress;
+import org.leapformer.train.Schedule;
+import org.leapformer.train.Task;
+import org.leapformer.train.Tasks;
+import org.leapformer.train.Trainer;
+import org.leapformer.train.TrainingConfig;
+import org.leapformer.train.TrainingListener;
+import org.leapformer.train.TrainingResult;
+
+/** The train, eval and generate commands. */
+final class Training {
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    static final Set<String> TRAIN_OPTIONS = new HashSet<>(List.of("out", "attention", "layers", "heads", "d-model",
+            "head-dim", "ffn", "dropout", "leap-hidden", "clamp", "chunk", "steps", "lr", "warmup", "schedule", "clip",
+            "weight-decay", "eval-every", "patience", "device"));
+
+    static {
+        TRAIN_OPTIONS.addAll(TaskData.OPTIONS);
+    }
+
+    private Training() {}
+
+    /** What a finished run reports. */
+    record Outcome(Path dir, TrainingResult result, List<TrainingListener.Evaluation> evaluations, double seconds,
+            long parameters) {}
+
+    static int train(String[] args, PrintStream out) {
+        Args a = Args.parse("train", args, 1, TRAIN_OPTIONS, Set.of("resume", "quiet"));
+        Outcome o = run(a, out, !a.flag("quiet"));
+        out.println(String.format(Locale.ROOT, "%s after %d steps in %.1f s: %s; outputs in %s", o.result.reason(),
+                o.result.steps(), o.seconds, MetricsFiles.json(o.result.lastEvaluation()), o.dir));
+        return 0;
+    }
+
+    /** Trains as the options say and writes the run folder. */
+    static Outcome run(Args a, PrintStream console, boolean progress) {
+        Path dir = a.path("out", null);
+        if (dir == null) {
+            throw new IllegalArgumentException("train: expected --out DIR (metrics and checkpoints go there), found none");
+        }
+        TaskData data = TaskData.prepare(a);
+        ModelConfig mc = modelConfig(a, data);
+        TrainingConfig tc = trainingConfig(a, data, dir.resolve("checkpoints"));
+        Device device = tc.resolveDevices()[0];
+        boolean listops = data.task().equals(TaskData.LISTOPS);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("--out: cannot create " + dir, e);
+        }
+        writeRun(dir, a, data, mc, tc);
+        if (data.tokenizer() != null) {
+            data.tokenizer().vocabulary().save(dir.resolve("vocabulary.txt"));
+        }
+        LeapEngine.engine().setRandomSeed((int) tc.seed());
+        MetricsFiles metrics = new MetricsFiles(dir);
+        long start = System.nanoTime();
+        try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
+            Path latest = tc.checkpointDir().resolve("latest.ckpt");
+            Trainer trainer;
+            if (a.flag("resume") && Files.isRegularFile(latest)) {
+                trainer = Trainer.resume(latest, manager, tc);
+                console.println("resuming " + latest + " at step " + trainer.step());
+            } else {
+                Task task = Tasks.create(listops ? Tasks.CLASSIFIER : Tasks.LANGUAGE_MODEL, mc, manager,
+                        DataType.FLOAT32);
+                trainer = new Trainer(task, tc);
+            }
+            try (trainer) {
+                trainer.addListener(metrics);
+                if (progress) {
+                    trainer.addListener(new ConsoleProgress(data.task() + " " + mc.kind(), console));
+                }
+                TrainingResult r = trainer.fit(data.train(), data.valid());
+                double secs = (System.nanoTime() - start) / 1e9;
+                long params = trainer.task().block().getParameters().stream()
+                        .mapToLong(p -> p.getValue().getArray().size()).sum();
+                writeSummary(dir, r, secs, params);
+                return new Outcome(dir, r, metrics.evaluations(), secs, params);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("checkpoint " + tc.checkpointDir().resolve("latest.ckpt"), e);
+        }
+    }
+
+    static ModelConfig modelConfig(Args a, TaskData data) {
+        String kind = a.choice("attention", "leap", "leap", "cosformer", "softmax", "relu");
+        AttentionKind k = switch (kind) {
+            case "leap" -> AttentionKind.LEAP;
+            case "cosformer" -> AttentionKind.COSFORMER;
+            case "softmax" -> AttentionKind.SOFTMAX;
+            default -> AttentionKind.RELU_LINEAR;
+        };
+        ModelConfig.Builder b = ModelConfig.builder().optKind(k).setVocabSize(data.vocabSize())
+                .setMaxLength(data.length()).optLayers(a.positiveInt("layers", 2)).optHeads(a.positiveInt("heads", 2))
+                .optDModel(a.positiveInt("d-model", 64)).optHeadDim(a.positiveInt("head-dim", 32))
+                .optFfnDim(a.positiveInt("ffn", 128)).optDropout(a.number("dropout", 0.1, 0, 0.9))
+                .optChunkSize(a.positiveInt("chunk", 64)).optNumClasses(data.numClasses());
+        if (a.has("leap-hidden")) {
+            b.optLeapHidden(a.positiveInt("leap-hidden", 8));
+        }
+        String clamp = a.string("clamp", "0.1");
+        b.optClamp(clamp.equalsIgnoreCase("none") ? null : a.number("clamp", 0.1, 0, 1e6));
+        return b.build();
+    }
+
+    static TrainingConfig trainingConfig(Args a, TaskData data, Path checkpoints) {
+        long steps = a.positiveLong("steps", 300);
+        boolean listops = data.task().equals(TaskData.LISTOPS);
+        String schedule = a.choice("schedule", "cosine", "cosine", "linear", "constant");
+        TrainingConfig.Builder b = TrainingConfig.builder().setSteps(steps)
+                .optLearningRate(a.number("lr", 1e-3, 1e-8, 10))
+                .optWarmupSteps(a.nonNegativeLong("warmup", Math.min(100, steps / 10)))
+                .optSchedule(Schedule.valueOf(schedule.toUpperCase(Locale.ROOT)))
+                .optClipNorm(a.number("clip", 1.0, 0, 1e9))
+                .optWeightDecay(a.number("weight-decay", 0.01, 0, 1))
+                .optEvalEvery(a.positiveLong("eval-every", Math.max(1, steps / 5)))
+                .optSeed(a.nonNegativeLong("seed", 42))
+                .optDevices(a.choice("device", "cpu", "cpu", "gpu", "auto"))
+                .optCheckpointDir(checkpoints)
+                .optMonitor(listops ? "accuracy" : "loss", listops);
+        if (a.has("patience")) {
+            b.optEarlyStopping(a.positiveInt("patience", 3), 0);
+        }
+        return b.build();
+    }
+
+    private static void writeRun(Path dir, Args a, TaskData data, ModelConfig mc, TrainingConfig tc) {
+        JsonObject run = new JsonObject();
+        run.addProperty("task", data.task());
+        run.addProperty("data", data.description());
+        if (data.tokenizerKind() != null) {
+            run.addProperty("tokenizer", data.tokenizerKind());
+        }
+        run.add("options", GSON.toJsonTree(a.asMap()));
+        run.add("model", mc.toJson());
+        run.add("training", tc.toJson());
+        run.addProperty("engine", LeapEngine.ensureInitialized());
+        AtomicFiles.write(dir.resolve("run.json"), out -> out.write(GSON.toJson(run) + "\n"));
+    }
+
+    private static void writeSummary(Path dir, TrainingResult r, double seconds, long params) {
+        JsonObject s = new JsonObject();
+        s.addProperty("steps", r.steps());
+        s.addProperty("stop", r.reason().name());
+        s.addProperty("seconds", seconds);
+        s.addProperty("parameters", params);
+        s.addProperty("lastLoss", r.lastLoss());
+        s.addProperty("best", r.best());
+        s.addProperty("bestStep", r.bestStep());
+        s.add("lastEvaluation", GSON.toJsonTree(r.lastEvaluation()));
+        AtomicFiles.write(dir.resolve("summary.json"), out -> out.write(GSON.toJson(s) + "\n"));
+    }
+
+    static int eval(String[] args, PrintStream out) {
+        Set<String> options = new HashSet<>(TaskData.OPTIONS);
+        options.add("checkpoint");
+        Args a = Args.parse("eval", args, 1, options, Set.of());
+        Path file = a.path("checkpoint", null);
+        if (file == null) {
+            throw new IllegalArgumentException("eval: expected --checkpoint FILE, found none");
+        }
+        Args data = withRunOptions(a, file);
+        TaskData d = TaskData.prepare(data);
+        try (NDManager manager = LeapEngine.newManager()) {
+            Checkpoint ck = Checkpoint.read(file);
+            Task task = ck.newTask(manager);
+            try (Trainer t = new Trainer(task, ck.trainingConfig().toBuilder().optDevices("cpu").optCheckpointDir(null)
+                    .build())) {
+                Map<String, Double> m = t.evaluate(d.valid());
+                out.println(MetricsFiles.json(m));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("eval: could not read " + file, e);
+        }
+        return 0;
+    }
+
+    static int generate(String[] args, PrintStream out) {
+        Args a = Args.parse("generate", args, 1, Set.of("checkpoint", "prompt", "tokens", "temperature", "top-k",
+                "seed"), Set.of("greedy"));
+        Path file = a.path("checkpoint", null);
+        if (file == null) {
+            throw new IllegalArgumentException("generate: expected --checkpoint FILE, found none");
+        }
+        Path runDir = runDir(file);
+        JsonObject run = readRun(runDir);
+        if (!run.has("tokenizer")) {
+            throw new IllegalArgumentException("generate: expected a language-model checkpoint, found a "
+                    + run.get("task").getAsString() + " run in " + runDir);
+        }
+        Tokenizer tok = TaskData.loadTokenizer(runDir.resolve("vocabulary.txt"), run.get("tokenizer").getAsString());
+        Sampling sampling = a.flag("greedy") ? Sampling.greedyDecoding()
+                : Sampling.sample(a.number("temperature", 0.8, 1e-3, 100), a.positiveInt("top-k", 20),
+                        a.nonNegativeLong("seed", 1));
+        String prompt = a.string("prompt", "\n");
+        int[] ids = tok.encode(prompt);
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("generate --prompt: expected text the vocabulary knows, found '"
+                    + prompt + "'");
+        }
+        try (NDManager manager = LeapEngine.newManager()) {
+            Checkpoint ck = Checkpoint.read(file);
+            Task task = ck.newTask(manager);
+            if (!(task.block() instanceof DecoderLM lm)) {
+                throw new IllegalArgumentException("generate: expected a language model, found " + ck.modelType());
+            }
+            int room = lm.config().maxLength() - ids.length; // learned positions end at maxLength
+            if (room <= 0) {
+                throw new IllegalArgumentException("generate --prompt: expected fewer than "
+                        + lm.config().maxLength() + " tokens (the model's length), found " + ids.length);
+            }
+            int[] continuation = lm.generate(manager, ids, a.positiveInt("tokens", room), sampling);
+            out.println(tok.decode(ids) + tok.decode(continuation));
+        } catch (IOException e) {
+            throw new UncheckedIOException("generate: could not read " + file, e);
+        }
+        return 0;
+    }
+
+    /** The run folder of a checkpoint (RUN/checkpoints/x.ckpt). */
+    static Path runDir(Path checkpoint) {
+        Path parent = checkpoint.toAbsolutePath().getParent();
+        return parent.getFileName().toString().equals("checkpoints") ? parent.getParent() : parent;
+    }
+
+    static JsonObject readRun(Path runDir) {
+        Path file = runDir.resolve("run.json");
+        try {
+            return com.google.gson.JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("expected the run record " + file + " written by train, could not read it: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The data options recorded with the run, overridden by any given now. */
+    private static Args withRunOptions(Args given, Path checkpoint) {
+        JsonObject options = readRun(runDir(checkpoint)).getAsJsonObject("options");
+        List<String> merged = new ArrayList<>();
+        merged.add("eval");
+        for (String name : TaskData.OPTIONS) {
+            String v = given.has(name) ? given.string(name, null)
+                    : options.has(name) ? options.get(name).getAsString() : null;
+            if (v != null) {
+                merged.add("--" + name);
+                merged.add(v);
+            }
+        }
+        return Args.parse("eval", merged.toArray(new String[0]), 1, new HashSet<>(TaskData.OPTIONS), Set.of());
+    }
+}

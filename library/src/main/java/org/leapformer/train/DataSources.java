@@ -1,0 +1,154 @@
+package org.leapformer.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.leapformer.data.ListOpsExample;
+import org.leapformer.data.ListOpsVocabulary;
+import org.leapformer.data.SeededSampler;
+import org.leapformer.data.TokenWindows;
+import org.leapformer.ops.Checks;
+
+/**
+ * The data package's examples as {@link BatchSource}s and {@link EvalSource}s. The batch of a
+ * training step depends only on (seed, step) — epoch = step / batches-per-epoch, a fresh seeded
+ * order each epoch — so a resumed run sees exactly the batches an uninterrupted one would.
+ */
+public final class DataSources {
+
+    private DataSources() {}
+
+    /**
+     * ListOps classification: inputs (B, N) token ids padded with {@link ListOpsVocabulary#PAD},
+     * labels (B) the target digit.
+     *
+     * @param length N; longer sources are truncated (as LRA does)
+     */
+    public static BatchSource listOps(List<ListOpsExample> examples, int length, int batchSize, long seed) {
+        Encoded data = encodeListOps(examples, length);
+        return steps(data.count(), batchSize, seed, (m, rows) -> data.batch(m, rows));
+    }
+
+    /** ListOps evaluation over every example, in order. */
+    public static EvalSource listOpsEval(List<ListOpsExample> examples, int length, int batchSize) {
+        Encoded data = encodeListOps(examples, length);
+        return inOrder(data.count(), batchSize, (m, rows) -> data.batch(m, rows));
+    }
+
+    /**
+     * Next-token prediction over non-overlapping windows of a token stream: inputs (B, N), labels
+     * (B, N) the inputs shifted by one.
+     */
+    public static BatchSource languageModel(int[] tokens, int length, int batchSize, long seed) {
+        TokenWindows w = TokenWindows.of(tokens, length);
+        return steps(w.size(), batchSize, seed, (m, rows) -> windows(m, w, rows));
+    }
+
+    /** Language-model evaluation over every window, in order. */
+    public static EvalSource languageModelEval(int[] tokens, int length, int batchSize) {
+        TokenWindows w = TokenWindows.of(tokens, length);
+        return inOrder(w.size(), batchSize, (m, rows) -> windows(m, w, rows));
+    }
+
+    @FunctionalInterface
+    private interface Rows {
+        TrainingBatch batch(NDManager manager, int[] rows);
+    }
+
+    private static BatchSource steps(int count, int batchSize, long seed, Rows rows) {
+        Checks.require(batchSize > 0, "batch size", "a positive B", batchSize);
+        Checks.require(count >= batchSize, "training examples", "at least one batch of B=" + batchSize, count);
+        int perEpoch = count / batchSize; // the incomplete last batch of an epoch is dropped
+        return new BatchSource() {
+            private int cachedEpoch = -1;
+            private int[] order;
+
+            @Override
+            public synchronized TrainingBatch batch(NDManager manager, long step) {
+                int epoch = Math.toIntExact(step / perEpoch);
+                if (epoch != cachedEpoch) {
+                    order = SeededSampler.order(count, seed, epoch);
+                    cachedEpoch = epoch;
+                }
+                int start = (int) (step % perEpoch) * batchSize;
+                int[] picked = new int[batchSize];
+                System.arraycopy(order, start, picked, 0, batchSize);
+                return rows.batch(manager, picked);
+            }
+        };
+    }
+
+    private static EvalSource inOrder(int count, int batchSize, Rows rows) {
+        Checks.require(batchSize > 0, "batch size", "a positive B", batchSize);
+        Checks.require(count > 0, "evaluation examples", "at least one", count);
+        return manager -> {
+            List<TrainingBatch> out = new ArrayList<>();
+            for (int start = 0; start < count; start += batchSize) {
+                int[] picked = new int[Math.min(batchSize, count - start)];
+                for (int i = 0; i < picked.length; i++) {
+                    picked[i] = start + i;
+                }
+                out.add(rows.batch(manager, picked));
+            }
+            return out;
+        };
+    }
+
+    private static TrainingBatch windows(NDManager m, TokenWindows w, int[] rows) {
+        int n = w.windowLength();
+        long[] in = new long[rows.length * n];
+        long[] target = new long[rows.length * n];
+        for (int r = 0; r < rows.length; r++) {
+            int[] x = w.input(rows[r]);
+            int[] y = w.target(rows[r]);
+            for (int i = 0; i < n; i++) {
+                in[r * n + i] = x[i];
+                target[r * n + i] = y[i];
+            }
+        }
+        return new TrainingBatch(new NDList(owned(m, in, new Shape(rows.length, n))),
+                new NDList(owned(m, target, new Shape(rows.length, n))));
+    }
+
+    private record Encoded(int[][] ids, int[] labels, int length) {
+        int count() {
+            return labels.length;
+        }
+
+        TrainingBatch batch(NDManager m, int[] rows) {
+            long[] in = new long[rows.length * length];
+            long[] y = new long[rows.length];
+            for (int r = 0; r < rows.length; r++) {
+                int[] x = ids[rows[r]];
+                for (int i = 0; i < length; i++) {
+                    in[r * length + i] = x[i];
+                }
+                y[r] = labels[rows[r]];
+            }
+            return new TrainingBatch(new NDList(owned(m, in, new Shape(rows.length, length))),
+                    new NDList(owned(m, y, new Shape(rows.length))));
+        }
+    }
+
+    private static Encoded encodeListOps(List<ListOpsExample> examples, int length) {
+        Checks.require(length > 0, "sequence length", "a positive N", length);
+        int[][] ids = new int[examples.size()][];
+        int[] labels = new int[examples.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = ListOpsVocabulary.encode(examples.get(i).source(), length).ids();
+            labels[i] = examples.get(i).target();
+        }
+        return new Encoded(ids, labels, length);
+    }
+
+    /** An int64 array whose memory libtorch owns (the embedding's backward keeps its indices). */
+    private static NDArray owned(NDManager m, long[] data, Shape shape) {
+        try (NDArray java = m.create(data, shape)) {
+            return java.duplicate();
+        }
+    }
+
+}
