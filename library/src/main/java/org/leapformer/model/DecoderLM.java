@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import org.leapformer.nn.BlockVersions;
 import org.leapformer.ops.AttentionOutput;
 import org.leapformer.ops.AttentionState;
 import org.leapformer.ops.Checks;
@@ -205,9 +206,7 @@ public final class DecoderLM extends AbstractBlock {
 
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException("DecoderLM: expected version " + VERSION + ", found " + loadVersion);
-        }
+        BlockVersions.require("DecoderLM", VERSION, loadVersion);
     }
 
     @Override

@@ -15,6 +15,7 @@ import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import java.io.DataInputStream;
 import java.io.IOException;
+import org.leapformer.nn.BlockVersions;
 import org.leapformer.ops.Checks;
 
 /**
@@ -97,8 +98,6 @@ public final class Embeddings extends AbstractBlock {
 
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException("Embeddings: expected version " + VERSION + ", found " + loadVersion);
-        }
+        BlockVersions.require("Embeddings", VERSION, loadVersion);
     }
 }

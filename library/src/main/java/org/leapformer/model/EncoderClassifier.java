@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.leapformer.nn.BlockVersions;
 import org.leapformer.ops.Checks;
 import org.leapformer.ops.Scalars;
 
@@ -135,10 +136,7 @@ public final class EncoderClassifier extends AbstractBlock {
 
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException("EncoderClassifier: expected version " + VERSION + ", found "
-                    + loadVersion);
-        }
+        BlockVersions.require("EncoderClassifier", VERSION, loadVersion);
     }
 
     @Override

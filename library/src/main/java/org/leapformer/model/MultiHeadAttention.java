@@ -14,6 +14,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import org.leapformer.nn.AttentionCore;
 import org.leapformer.nn.AttentionKind;
+import org.leapformer.nn.BlockVersions;
 import org.leapformer.nn.LinearAttention;
 import org.leapformer.ops.AttentionOutput;
 import org.leapformer.ops.AttentionState;
@@ -187,10 +188,7 @@ public final class MultiHeadAttention extends AbstractBlock {
 
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException("MultiHeadAttention: expected version " + VERSION + ", found "
-                    + loadVersion);
-        }
+        BlockVersions.require("MultiHeadAttention", VERSION, loadVersion);
     }
 
     @Override

@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.io.DataInputStream;
 import java.io.IOException;
+import org.leapformer.nn.BlockVersions;
 import org.leapformer.ops.AttentionOutput;
 import org.leapformer.ops.AttentionState;
 import org.leapformer.ops.Form;
@@ -137,9 +138,6 @@ public final class TransformerLayer extends AbstractBlock {
 
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException("TransformerLayer: expected version " + VERSION + ", found "
-                    + loadVersion);
-        }
+        BlockVersions.require("TransformerLayer", VERSION, loadVersion);
     }
 }

@@ -124,9 +124,7 @@ public final class LeapModule extends AbstractBlock {
 
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException("LeaP module: expected version " + VERSION + ", found " + loadVersion);
-        }
+        BlockVersions.require("LeaP module", VERSION, loadVersion);
     }
 
     /** Convenience for tests and tools: the parameter arrays in the nn.Linear layout, by name. */

@@ -342,9 +342,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
 
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException("LinearAttention: expected version " + VERSION + ", found " + loadVersion);
-        }
+        BlockVersions.require("LinearAttention", VERSION, loadVersion);
     }
 
     @Override

@@ -92,9 +92,7 @@ public final class SoftmaxAttention extends AbstractBlock implements AttentionCo
 
     @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
-        if (loadVersion != VERSION) {
-            throw new MalformedModelException("SoftmaxAttention: expected version " + VERSION + ", found " + loadVersion);
-        }
+        BlockVersions.require("SoftmaxAttention", VERSION, loadVersion);
     }
 
     @Override
