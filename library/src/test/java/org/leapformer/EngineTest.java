@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -55,10 +54,7 @@ class EngineTest {
     @Test
     void theChunkedFormRunsOnTheGpuAndMatchesTheCpu() {
         int gpus = Engine.getEngine("PyTorch").getGpuCount();
-        if (gpus == 0) {
-            System.err.println("SKIPPED EngineTest GPU check: no GPU on this machine (getGpuCount() = 0)");
-        }
-        assumeTrue(gpus > 0, "no GPU on this machine (getGpuCount() = 0): GPU check skipped");
+        TestSupport.skipUnless(gpus > 0, "no GPU on this machine (getGpuCount() = 0)");
         try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                 NDManager gpu = NDManager.newBaseManager(Device.gpu(0), "PyTorch")) {
             TestSupport.seed(1);

@@ -25,6 +25,19 @@ public final class TestSupport {
 
     private TestSupport() {}
 
+    /**
+     * Skips the calling test unless {@code condition}, printing the reason on the console so a
+     * skipped check is visible in the build log, not only in the reports.
+     */
+    public static void skipUnless(boolean condition, String reason) {
+        if (!condition) {
+            StackTraceElement caller = Thread.currentThread().getStackTrace()[2];
+            System.err.println("SKIPPED " + caller.getClassName().replaceAll(".*\\.", "") + "." + caller.getMethodName()
+                    + ": " + reason);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(condition, reason);
+    }
+
     /** Seeds libtorch's generator. */
     public static void seed(int seed) {
         Engine.getEngine("PyTorch").setRandomSeed(seed);

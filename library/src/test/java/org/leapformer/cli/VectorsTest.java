@@ -2,7 +2,6 @@ package org.leapformer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.types.DataType;
 import java.io.ByteArrayOutputStream;
@@ -15,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.leapformer.TestSupport;
 
 /** The library against the reference vectors, and the check-vectors command. */
 class VectorsTest {
@@ -83,12 +83,9 @@ class VectorsTest {
     void vectorsOfOtherShapesAndSeedsFromThePeerGeneratorAlsoMatch(@TempDir Path dir) throws Exception {
         Path peer = Path.of(System.getProperty("leap.peer", "../../shared/peer"));
         Path python = Path.of("/usr/bin/python3");
-        assumeTrue(Files.isRegularFile(peer.resolve("make_vectors.py")), "no peer generator at " + peer);
+        TestSupport.skipUnless(Files.isRegularFile(peer.resolve("make_vectors.py")), "no peer generator at " + peer);
         boolean torch = Files.isExecutable(python) && exitCode(List.of(python.toString(), "-c", "import torch")) == 0;
-        if (!torch) {
-            System.err.println("SKIPPED VectorsTest other shapes: Debian's python3-torch is not installed");
-        }
-        assumeTrue(torch,
+        TestSupport.skipUnless(torch,
                 "Debian's python3-torch is not installed (apt-get install python3-torch): cannot generate other vectors");
         String[][] specs = {{"1,3,33,8,5", "7"}, {"2,4,5,6,2", "3"}};
         for (String[] spec : specs) {

@@ -13,7 +13,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.leapformer.LeapEngine;
 import org.leapformer.TestSupport;
@@ -232,7 +231,7 @@ class TrainerBehaviourTest {
 
     @Test
     void aGpuThatIsNotPresentIsRejectedWithTheGpuCount() {
-        Assumptions.assumeTrue(LeapEngine.engine().getGpuCount() == 0, "a GPU is present: nothing to reject");
+        TestSupport.skipUnless(LeapEngine.engine().getGpuCount() == 0, "a GPU is present: nothing to reject");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainingConfig.builder().setSteps(1).optDevices("gpu").build().resolveDevices());
         assertTrue(e.getMessage().startsWith("devices: expected a GPU for 'gpu'"), e.getMessage());
@@ -242,7 +241,7 @@ class TrainerBehaviourTest {
     @Test
     void dataParallelTrainingOverEveryGpuMatchesOneDevice() {
         int gpus = LeapEngine.engine().getGpuCount();
-        Assumptions.assumeTrue(gpus >= 2, "no multi-GPU test: this machine has " + gpus + " GPU(s), 2 are needed");
+        TestSupport.skipUnless(gpus >= 2, "no multi-GPU test: this machine has " + gpus + " GPU(s), 2 are needed");
         List<List<Double>> losses = new ArrayList<>();
         for (String devices : new String[] {"gpu0", "gpu"}) {
             try (NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.gpu(0), "PyTorch")) {
