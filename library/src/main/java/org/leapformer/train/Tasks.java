@@ -21,56 +21,28 @@ public final class Tasks {
 
     /** Classification: inputs (ids (B, N)), labels (class (B)); cross-entropy, accuracy. */
     public static Task classifier(EncoderClassifier model) {
-        return new Task() {
-            @Override
-            public Block block() {
-                return model;
-            }
-
-            @Override
-            public ModelConfig modelConfig() {
-                return model.config();
-            }
-
-            @Override
-            public String modelType() {
-                return CLASSIFIER;
-            }
-
-            @Override
-            public NDArray[] lossSums(ParameterStore ps, TrainingBatch batch, boolean training) {
-                try (NDArray logits = model.logits(ps, batch.inputs().get(0), training)) {
-                    return Losses.sums(logits, batch.labels().get(0));
-                }
-            }
-        };
+        return new LogitsTask(model, model.config(), CLASSIFIER, model::logits);
     }
 
     /** Language modelling: inputs (ids (B, N)), labels (next ids (B, N), negative ignored). */
     public static Task languageModel(DecoderLM model) {
-        return new Task() {
-            @Override
-            public Block block() {
-                return model;
-            }
+        return new LogitsTask(model, model.config(), LANGUAGE_MODEL, model::logits);
+    }
 
-            @Override
-            public ModelConfig modelConfig() {
-                return model.config();
-            }
+    /** How a model turns ids into logits. */
+    @FunctionalInterface
+    private interface Logits {
+        NDArray apply(ParameterStore ps, NDArray ids, boolean training);
+    }
 
-            @Override
-            public String modelType() {
-                return LANGUAGE_MODEL;
+    /** A model whose loss is the cross-entropy of its logits against the labels. */
+    private record LogitsTask(Block block, ModelConfig modelConfig, String modelType, Logits logits) implements Task {
+        @Override
+        public NDArray[] lossSums(ParameterStore ps, TrainingBatch batch, boolean training) {
+            try (NDArray out = logits.apply(ps, batch.inputs().get(0), training)) {
+                return Losses.sums(out, batch.labels().get(0));
             }
-
-            @Override
-            public NDArray[] lossSums(ParameterStore ps, TrainingBatch batch, boolean training) {
-                try (NDArray logits = model.logits(ps, batch.inputs().get(0), training)) {
-                    return Losses.sums(logits, batch.labels().get(0));
-                }
-            }
-        };
+        }
     }
 
     /**
