@@ -2,7 +2,6 @@ package org.leapformer.data;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.dataset.BatchSampler;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
@@ -73,10 +72,7 @@ public final class ListOpsDataset extends RandomAccessDataset {
 
         /** Batches of B examples, reshuffled reproducibly every epoch, the last smaller batch dropped. */
         public Builder setSeededSampling(int batchSize, long seed) {
-            if (batchSize <= 0) {
-                throw new IllegalArgumentException("batch size: expected a positive B, found " + batchSize);
-            }
-            return setSampling(new BatchSampler(new SeededSampler(seed), batchSize, true));
+            return setSampling(SeededSampler.batches(batchSize, seed));
         }
 
         @Override

@@ -1,5 +1,6 @@
 package org.leapformer.data;
 
+import ai.djl.training.dataset.BatchSampler;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Sampler;
 import java.util.Arrays;
@@ -16,6 +17,17 @@ public final class SeededSampler implements Sampler.SubSampler {
 
     private final long seed;
     private int epoch;
+
+    /**
+     * Batches of B reshuffled reproducibly every epoch from {@code seed}, the last smaller batch
+     * dropped: the sampling of this package's DJL datasets.
+     */
+    public static BatchSampler batches(int batchSize, long seed) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size: expected a positive B, found " + batchSize);
+        }
+        return new BatchSampler(new SeededSampler(seed), batchSize, true);
+    }
 
     /** A sampler whose first epoch is 0. */
     public SeededSampler(long seed) {
