@@ -18,6 +18,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeapEngine {
 
+    static {
+        // DJL probes for CUDA when it starts and warns "Failed to detect GPU count" on every machine
+        // without a GPU driver; the engine line gives the GPU count instead. (SLF4J simple loggers,
+        // Maven's included, read this property when the logger is created; set it to override.)
+        String quiet = "org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils";
+        if (System.getProperty(quiet) == null) {
+            System.setProperty(quiet, "error");
+        }
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(LeapEngine.class);
     private static volatile String summary;
 

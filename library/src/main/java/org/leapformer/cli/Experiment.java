@@ -94,7 +94,7 @@ final class Experiment {
                     .append(task.getKey().equals(TaskData.LM) ? "---|" : "").append("---|\n");
             for (var run : task.getValue().entrySet()) {
                 Training.Outcome o = run.getValue();
-                Map<String, Double> last = o.result().lastEvaluation();
+                Map<String, Double> last = o.lastEvaluation();
                 b.append(String.format(Locale.ROOT, "| %s | %d | %d | %.0f | %.4f", run.getKey(), o.parameters(),
                         o.result().steps(), o.seconds(), last.getOrDefault(m, Double.NaN)));
                 if (task.getKey().equals(TaskData.LM)) {

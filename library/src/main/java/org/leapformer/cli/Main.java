@@ -1,9 +1,17 @@
 package org.leapformer.cli;
 
 import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.leapformer.LeapEngine;
 import java.util.Locale;
 
 /**
@@ -25,40 +33,15 @@ public final class Main {
         }
     }
 
-    /** Runs a command; returns the process exit code (0 success, 1 check failed, 2 usage error). */
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
-            usage(args.length == 0 ? err : out);
-            return args.length == 0 ? 2 : 0;
-        }
-        try {
-            return switch (args[0]) {
-                case "check-vectors" -> checkVectors(args, out);
-                case "train" -> Training.train(args, out);
-                case "eval" -> Training.eval(args, out);
-                case "generate" -> Training.generate(args, out);
-                case "experiment" -> Experiment.run(args, out);
-                default -> {
-                    err.println("unknown command '" + args[0] + "'");
-                    usage(err);
-                    yield 2;
-                }
-            };
-        } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
-            if (Boolean.getBoolean("leap.debug")) {
-                e.printStackTrace(err);
-            }
-            return 2;
-        }
-    }
+    /** Each command's options, as {@code COMMAND help} prints them. */
+    private static final Map<String, String> HELP = new LinkedHashMap<>();
 
-    private static void usage(PrintStream s) {
-        s.println("""
-                usage: COMMAND [OPTIONS]
+    static {
+        HELP.put("check-vectors", """
                   check-vectors FILE [--tolerance T] [--float64]
-                      run every case of a leapformer-test-vectors/1 file through the library; print each
-                      quantity's max absolute error; exit 1 if any exceeds T (default 1e-4)
+                      run every case of a leapformer-test-vectors/1 file (data/vectors/leap_vectors.json) through the
+                      library; print each quantity's max absolute error; exit 1 if any exceeds T (default 1e-4)""");
+        HELP.put("train", """
                   train --out DIR [--task listops|lm] [--attention leap|cosformer|softmax|relu] [--steps 300]
                         [--length N] [--batch 32] [--layers 2] [--heads 2] [--d-model 64] [--head-dim 32]
                         [--ffn 128] [--dropout 0.1] [--leap-hidden H] [--clamp 0.1|none] [--chunk 64]
@@ -67,15 +50,91 @@ public final class Main {
                         [--device cpu|gpu|auto] [--resume] [--quiet]
                       data: listops  [--data DIR with basic_train.tsv, basic_val.tsv] or generated:
                                      [--train-examples 4000] [--val-examples 500] [--max-depth 3] [--max-args 4]
-                            lm       [--data TEXT-FILE (default: the shipped corpus)] [--tokenizer char|word]
+                            lm       [--data TEXT-FILE (UTF-8; default: the shipped corpus)] [--tokenizer char|word]
                                      [--valid-fraction 0.1] or [--wikitext DIR with wiki.train/valid.tokens]
-                      writes DIR/run.json, steps.csv, evaluations.csv, summary.json, checkpoints/{best,latest}.ckpt
-                  eval --checkpoint FILE [data options; default: those of the run]
-                  generate --checkpoint FILE [--prompt TEXT] [--tokens N (default: up to the model length)] [--temperature 0.8] [--top-k 20]
-                           [--greedy] [--seed 1]
+                      writes DIR/run.json, steps.csv, evaluations.csv, summary.json, checkpoints/{best,latest}.ckpt;
+                      --resume continues from DIR/checkpoints/latest.ckpt and keeps the metrics written before;
+                      exit 1 when training diverges (a NaN or infinite loss), keeping the last good checkpoint""");
+        HELP.put("eval", """
+                  eval --checkpoint FILE [data options; default: those of the run]""");
+        HELP.put("generate", """
+                  generate --checkpoint FILE [--prompt TEXT] [--tokens N (default: up to the model length)]
+                           [--temperature 0.8] [--top-k 20] [--greedy] [--seed 1]""");
+        HELP.put("experiment", """
                   experiment --out DIR [--steps 300] [--tasks listops,lm] [--attentions leap,cosformer,softmax]
                              [--seed 42]
                       the same budget for each attention on each task; writes DIR/results.md and results.svg""");
+    }
+
+    /**
+     * Runs a command; returns the process exit code: 0 success, 1 a check failed or training
+     * diverged, 2 a usage or input error (a bad option, a missing or damaged file), each reported
+     * on {@code err} as one {@code error:} line (with the stack trace when {@code leap.debug} is set).
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || isHelp(args[0])) {
+            usage(args.length == 0 ? err : out);
+            return args.length == 0 ? 2 : 0;
+        }
+        if (!HELP.containsKey(args[0])) {
+            err.println("error: unknown command '" + args[0] + "'; expected one of " + String.join(", ", HELP.keySet()));
+            usage(err);
+            return 2;
+        }
+        if (args.length >= 2 && isHelp(args[1])) {
+            out.println("usage:");
+            out.println(HELP.get(args[0]));
+            return 0;
+        }
+        try {
+            if (!args[0].equals("check-vectors")) { // check-vectors prints it in its report
+                err.println("engine: " + LeapEngine.ensureInitialized());
+            }
+            return switch (args[0]) {
+                case "check-vectors" -> checkVectors(args, out);
+                case "train" -> Training.train(args, out);
+                case "eval" -> Training.eval(args, out);
+                case "generate" -> Training.generate(args, out);
+                default -> Experiment.run(args, out);
+            };
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            return error(err, e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            return error(err, e.getMessage() + ": " + describe(e.getCause()), e);
+        }
+    }
+
+    private static boolean isHelp(String arg) {
+        return arg.equals("help") || arg.equals("--help") || arg.equals("-h");
+    }
+
+    private static int error(PrintStream err, String message, Exception e) {
+        err.println("error: " + message);
+        if (Boolean.getBoolean("leap.debug")) {
+            e.printStackTrace(err);
+        } else {
+            err.println("(run with -Dleap.debug=true for the stack trace)");
+        }
+        return 2;
+    }
+
+    /** An I/O exception as a person reads it: what failed on which file. */
+    static String describe(IOException e) {
+        if (e instanceof NoSuchFileException n) {
+            return "no such file " + n.getFile();
+        }
+        if (e instanceof AccessDeniedException a) {
+            return "permission denied on " + a.getFile();
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason() + (f.getFile() == null ? "" : " (" + f.getFile() + ")");
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    private static void usage(PrintStream s) {
+        s.println("usage: COMMAND [OPTIONS]   (COMMAND help prints one command's options)");
+        HELP.values().forEach(s::println);
     }
 
     private static int checkVectors(String[] args, PrintStream out) {
@@ -107,7 +166,7 @@ public final class Main {
         if (file == null) {
             throw new IllegalArgumentException("check-vectors: expected a vectors FILE, found none");
         }
-        out.println("engine: " + org.leapformer.LeapEngine.ensureInitialized());
+        out.println("engine: " + LeapEngine.ensureInitialized());
         List<VectorCheck.Row> rows = VectorCheck.run(file, type, tol);
         String current = null;
         int failed = 0;

@@ -1,8 +1,5 @@
 package org.leapformer.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +12,7 @@ import org.leapformer.data.ListOpsTsv;
 import org.leapformer.data.ListOpsVocabulary;
 import org.leapformer.data.TokenWindows;
 import org.leapformer.data.Tokenizer;
+import org.leapformer.data.TextFiles;
 import org.leapformer.data.Vocabulary;
 import org.leapformer.data.WikiText;
 import org.leapformer.data.WordTokenizer;
@@ -120,10 +118,6 @@ record TaskData(String task, int vocabSize, int numClasses, int length, BatchSou
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("--data: expected a text file, found nothing at " + file);
         }
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("--data: could not read " + file, e);
-        }
+        return TextFiles.readUtf8(file);
     }
 }

@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -51,14 +54,18 @@ final class Training {
     private Training() {}
 
     /** What a finished run reports. */
-    record Outcome(Path dir, TrainingResult result, List<TrainingListener.Evaluation> evaluations, double seconds,
-            long parameters) {}
+    record Outcome(Path dir, TrainingResult result, List<TrainingListener.Evaluation> evaluations,
+            Map<String, Double> lastEvaluation, double seconds, long parameters) {}
 
     static int train(String[] args, PrintStream out) {
         Args a = Args.parse("train", args, 1, TRAIN_OPTIONS, Set.of("resume", "quiet"));
         Outcome o = run(a, out, !a.flag("quiet"));
+        if (o.result.reason() == TrainingResult.StopReason.DIVERGED) {
+            out.println("error: " + o.result.divergence().message() + "; outputs in " + o.dir);
+            return 1;
+        }
         out.println(String.format(Locale.ROOT, "%s after %d steps in %.1f s: %s; outputs in %s", o.result.reason(),
-                o.result.steps(), o.seconds, MetricsFiles.json(o.result.lastEvaluation()), o.dir));
+                o.result.steps(), o.seconds, MetricsFiles.json(o.lastEvaluation), o.dir));
         return 0;
     }
 
@@ -78,17 +85,19 @@ final class Training {
         } catch (IOException e) {
             throw new UncheckedIOException("--out: cannot create " + dir, e);
         }
+        Path latest = tc.checkpointDir().resolve("latest.ckpt");
+        boolean resume = a.flag("resume") && Files.isRegularFile(latest);
+        if (a.flag("resume") && !resume) {
+            console.println("--resume: no checkpoint at " + latest + "; starting a new run");
+        }
         writeRun(dir, a, data, mc, tc);
         if (data.tokenizer() != null) {
             data.tokenizer().vocabulary().save(dir.resolve("vocabulary.txt"));
         }
         LeapEngine.engine().setRandomSeed((int) tc.seed());
-        MetricsFiles metrics = new MetricsFiles(dir);
-        long start = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
-            Path latest = tc.checkpointDir().resolve("latest.ckpt");
             Trainer trainer;
-            if (a.flag("resume") && Files.isRegularFile(latest)) {
+            if (resume) {
                 trainer = Trainer.resume(latest, manager, tc);
                 console.println("resuming " + latest + " at step " + trainer.step());
             } else {
@@ -96,20 +105,19 @@ final class Training {
                         DataType.FLOAT32);
                 trainer = new Trainer(task, tc);
             }
-            try (trainer) {
+            try (trainer; MetricsFiles metrics = new MetricsFiles(dir, resume ? trainer.step() : -1)) {
                 trainer.addListener(metrics);
                 if (progress) {
                     trainer.addListener(new ConsoleProgress(data.task() + " " + mc.kind(), console));
                 }
                 TrainingResult r = trainer.fit(data.train(), data.valid());
-                double secs = (System.nanoTime() - start) / 1e9;
                 long params = trainer.task().block().getParameters().stream()
                         .mapToLong(p -> p.getValue().getArray().size()).sum();
-                writeSummary(dir, r, secs, params);
-                return new Outcome(dir, r, metrics.evaluations(), secs, params);
+                writeSummary(dir, r, metrics, params);
+                return new Outcome(dir, r, metrics.evaluations(), metrics.lastEvaluation(), r.seconds(), params);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("checkpoint " + tc.checkpointDir().resolve("latest.ckpt"), e);
+            throw new UncheckedIOException("checkpoint " + latest + ": " + e.getMessage(), e);
         }
     }
 
@@ -169,17 +177,36 @@ final class Training {
         AtomicFiles.write(dir.resolve("run.json"), out -> out.write(GSON.toJson(run) + "\n"));
     }
 
-    private static void writeSummary(Path dir, TrainingResult r, double seconds, long params) {
+    /**
+     * summary.json from the whole run's history (also the segments before a resume); values that
+     * are not finite are written as null, since JSON has no NaN or Infinity.
+     */
+    private static void writeSummary(Path dir, TrainingResult r, MetricsFiles metrics, long params) {
         JsonObject s = new JsonObject();
         s.addProperty("steps", r.steps());
         s.addProperty("stop", r.reason().name());
-        s.addProperty("seconds", seconds);
+        s.add("seconds", number(r.seconds()));
         s.addProperty("parameters", params);
-        s.addProperty("lastLoss", r.lastLoss());
-        s.addProperty("best", r.best());
+        s.add("lastLoss", number(metrics.lastLoss()));
+        s.add("best", number(r.best()));
         s.addProperty("bestStep", r.bestStep());
-        s.add("lastEvaluation", GSON.toJsonTree(r.lastEvaluation()));
+        JsonObject last = new JsonObject();
+        metrics.lastEvaluation().forEach((k, v) -> last.add(k, number(v)));
+        s.add("lastEvaluation", last);
+        if (r.divergence() != null) {
+            JsonObject d = new JsonObject();
+            d.addProperty("step", r.divergence().step());
+            d.add("loss", number(r.divergence().loss()));
+            d.add("gradNorm", number(r.divergence().gradNorm()));
+            d.add("learningRate", number(r.divergence().learningRate()));
+            d.addProperty("message", r.divergence().message());
+            s.add("divergence", d);
+        }
         AtomicFiles.write(dir.resolve("summary.json"), out -> out.write(GSON.toJson(s) + "\n"));
+    }
+
+    private static JsonElement number(double v) {
+        return Double.isFinite(v) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
     }
 
     static int eval(String[] args, PrintStream out) {
@@ -190,6 +217,7 @@ final class Training {
         if (file == null) {
             throw new IllegalArgumentException("eval: expected --checkpoint FILE, found none");
         }
+        requireCheckpointFile("eval", file);
         Args data = withRunOptions(a, file);
         TaskData d = TaskData.prepare(data);
         try (NDManager manager = LeapEngine.newManager()) {
@@ -213,6 +241,7 @@ final class Training {
         if (file == null) {
             throw new IllegalArgumentException("generate: expected --checkpoint FILE, found none");
         }
+        requireCheckpointFile("generate", file);
         Path runDir = runDir(file);
         JsonObject run = readRun(runDir);
         if (!run.has("tokenizer")) {
@@ -246,6 +275,26 @@ final class Training {
             throw new UncheckedIOException("generate: could not read " + file, e);
         }
         return 0;
+    }
+
+    /** Refuses a checkpoint path with no file, listing the checkpoints that are there. */
+    static void requireCheckpointFile(String command, Path file) {
+        if (Files.isRegularFile(file)) {
+            return;
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        List<String> there = new ArrayList<>();
+        if (dir != null && Files.isDirectory(dir)) {
+            try (var files = Files.newDirectoryStream(dir, "*.ckpt")) {
+                files.forEach(f -> there.add(f.getFileName().toString()));
+            } catch (IOException e) {
+                // the listing is only a hint
+            }
+        }
+        java.util.Collections.sort(there);
+        throw new IllegalArgumentException(command + " --checkpoint: expected a checkpoint file, found "
+                + (Files.isDirectory(file) ? "a directory" : "no file") + " at " + file
+                + (there.isEmpty() ? "" : "; " + dir + " has " + String.join(", ", there)));
     }
 
     /** The run folder of a checkpoint (RUN/checkpoints/x.ckpt). */

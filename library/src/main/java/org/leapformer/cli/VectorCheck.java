@@ -35,7 +35,7 @@ import org.leapformer.ops.LinearState;
 
 /**
  * Checks the library against a reference vectors file ({@code leapformer-test-vectors/1}, see
- * shared/vectors/README.md): proportions, every form, final states and gradients of the loss
+ * data/vectors/README.md): proportions, every form, final states and gradients of the loss
  * L = Σ out·R, all through the public API.
  */
 public final class VectorCheck {

@@ -10,7 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** Writes a UTF-8 text file atomically: into a temporary file beside it, then moved over it. */
+/**
+ * Writes a UTF-8 text file atomically: into a temporary file beside it ({@code .NAME<digits>.tmp}),
+ * then moved over it. A process killed during a write leaves its temporary file behind; the next
+ * write of the same file removes it (one writer per file is assumed, as for a run folder).
+ */
 public final class AtomicFiles {
 
     /** The body of a write. */
@@ -19,6 +23,33 @@ public final class AtomicFiles {
     }
 
     private AtomicFiles() {}
+
+    /**
+     * Deletes the temporary files that interrupted atomic writes of {@code target} left in its
+     * folder: {@code .NAME<digits>.tmp}, as {@code Files.createTempFile(dir, ".NAME", ".tmp")} names
+     * them.
+     *
+     * @return how many were deleted
+     */
+    public static int removeStaleTemporaries(Path target) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        Path dir = absolute.getParent();
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        String prefix = "." + absolute.getFileName();
+        int removed = 0;
+        try (var files = Files.newDirectoryStream(dir, prefix + "*.tmp")) {
+            for (Path f : files) {
+                String middle = f.getFileName().toString();
+                middle = middle.substring(prefix.length(), middle.length() - ".tmp".length());
+                if (!middle.isEmpty() && middle.chars().allMatch(Character::isDigit) && Files.deleteIfExists(f)) {
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
 
     public static void write(Path file, Body body) {
         if (file == null) {
@@ -29,6 +60,7 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
+            removeStaleTemporaries(absolute);
             tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
             try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                 body.write(out);

@@ -159,7 +159,8 @@ public final class DecoderLM extends AbstractBlock {
      * @return the new tokens
      */
     public int[] generate(NDManager manager, int[] prompt, int maxNewTokens, Sampling sampling) {
-        Checks.require(prompt.length > 0, "prompt", "at least one token", 0);
+        Checks.require(prompt != null && prompt.length > 0, "prompt", "at least one token", prompt == null ? "null" : 0);
+        Checks.ids("prompt", prompt, config.vocabSize(), "the vocabulary");
         Checks.require(maxNewTokens >= 0 && prompt.length + maxNewTokens <= config.maxLength(), "new tokens",
                 "prompt + new <= maxLength=" + config.maxLength(), prompt.length + " + " + maxNewTokens);
         Sampling.Picker picker = sampling.picker();

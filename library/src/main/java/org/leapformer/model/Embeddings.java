@@ -60,6 +60,7 @@ public final class Embeddings extends AbstractBlock {
         long n = ids.getShape().get(1);
         Checks.require(offset + n <= maxLength, "positions", "at most maxLength=" + maxLength,
                 "positions up to " + (offset + n));
+        Checks.ids("token ids", ids, vocabSize, "the vocabulary");
         Device d = ids.getDevice();
         NDArray tok = ps.getValue(tokens, d, training);
         NDArray pos = ps.getValue(positions, d, training);

@@ -179,6 +179,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
     private NDArray proportions(ParameterStore ps, NDArray x, long offset, boolean training, boolean query) {
         Checks.rank(query ? "q" : "k", x, 4, "(B, H, N, D)");
         checkHeadDim(query ? "q" : "k", x);
+        checkParameterType(query ? "q" : "k", x);
         return switch (kind) {
             case LEAP -> {
                 try (NDArray xr = Activation.relu(x)) {
@@ -207,10 +208,12 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
             NDArray keyMask, boolean training) {
         Checks.qkv(q, k, v, false);
         checkHeadDim("q", q);
+        checkParameterType("q", q);
         Checks.keyMask(keyMask, k);
         FeatureMap fm = featureMap(ps, training, false);
         try (NDArray fq = fm.queries(q, 0); NDArray fk = fm.keys(k, 0)) {
-            return LinearForms.bidirectional(fq, fk, v, keyMask, spec);
+            return checkedOutput(kind + " bidirectional attention", LinearForms.bidirectional(fq, fk, v, keyMask, spec),
+                    q, k, v);
         }
     }
 
@@ -219,11 +222,13 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
             Form form, boolean training) {
         Checks.qkv(q, k, v, true);
         checkHeadDim("q", q);
+        checkParameterType("q", q);
         Checks.require(form != null, "form", "QUADRATIC, CHUNKED or RECURRENT", "null");
         long offset = state == null ? 0 : state.length();
         FeatureMap fm = featureMap(ps, training, true);
         try (NDArray fq = fm.queries(q, offset); NDArray fk = fm.keys(k, offset)) {
-            return LinearForms.causal(form, fq, fk, v, state, spec);
+            return checkedOutput(kind + " causal attention (" + form + ")",
+                    LinearForms.causal(form, fq, fk, v, state, spec), q, k, v);
         }
     }
 
@@ -246,6 +251,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
             boolean training) {
         Checks.kv(k, v);
         checkHeadDim("k", k);
+        checkParameterType("k", k);
         Checks.keyMask(keyMask, k);
         requireCrossCapable();
         FeatureMap fm = featureMap(ps, training, false);
@@ -268,10 +274,11 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
                 "q shape", "(B=" + source.batchSize() + ", H=" + source.heads() + ", N, D) as the source state",
                 q.getShape());
         Checks.finite("q", q);
+        checkParameterType("q", q);
         requireCrossCapable();
         FeatureMap fm = featureMap(ps, training, false);
         try (NDArray fq = fm.queries(q, 0)) {
-            return LinearForms.read(source, fq, spec);
+            return Checks.finiteOutput(kind + " cross-attention", LinearForms.read(source, fq, spec), q);
         }
     }
 
@@ -286,6 +293,24 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
         if (kind != AttentionKind.LEAP) {
             throw new IllegalStateException(what + ": expected a LEAP attention, found " + kind);
         }
+    }
+
+    /** A LeaP layer's inputs meet its modules' parameters: they must share a data type. */
+    private void checkParameterType(String name, NDArray x) {
+        if (leapQ != null && leapQ.isInitialized()) {
+            Checks.parameterType(name, x, leapQ.dataType(), "this LEAP attention");
+        }
+    }
+
+    private static AttentionOutput<LinearState> checkedOutput(String what, AttentionOutput<LinearState> r, NDArray q,
+            NDArray k, NDArray v) {
+        try {
+            Checks.finiteOutput(what, r.output(), q, k, v);
+        } catch (IllegalArgumentException e) {
+            r.state().close();
+            throw e;
+        }
+        return r;
     }
 
     private void checkHeadDim(String name, NDArray x) {

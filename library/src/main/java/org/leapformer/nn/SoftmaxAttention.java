@@ -48,14 +48,22 @@ public final class SoftmaxAttention extends AbstractBlock implements AttentionCo
             boolean training) {
         Checks.qkv(q, k, v, false);
         Checks.keyMask(keyMask, k);
-        return SoftmaxForms.bidirectional(q, k, v, keyMask, scale);
+        return Checks.finiteOutput("SOFTMAX bidirectional attention", SoftmaxForms.bidirectional(q, k, v, keyMask,
+                scale), q, k, v);
     }
 
     @Override
     public AttentionOutput<KvCache> causal(ParameterStore ps, NDArray q, NDArray k, NDArray v, KvCache state,
             Form form, boolean training) {
         Checks.qkv(q, k, v, true);
-        return SoftmaxForms.causal(q, k, v, state, scale);
+        AttentionOutput<KvCache> r = SoftmaxForms.causal(q, k, v, state, scale);
+        try {
+            Checks.finiteOutput("SOFTMAX causal attention", r.output(), q, k, v);
+        } catch (IllegalArgumentException e) {
+            r.state().close();
+            throw e;
+        }
+        return r;
     }
 
     /** Bidirectional attention for inference. */

@@ -18,6 +18,18 @@ public final class Checks {
 
     private Checks() {}
 
+    /**
+     * A NaN or infinite value where finite ones were expected (an input, or the output of finite
+     * inputs); the trainer takes it as a sign of divergence.
+     */
+    public static final class NonFiniteException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        public NonFiniteException(String message) {
+            super(message);
+        }
+    }
+
     /** Throws unless {@code condition}; the message is built only on failure. */
     public static void require(boolean condition, String what, Object expected, Object found) {
         if (!condition) {
@@ -88,7 +100,9 @@ public final class Checks {
     }
 
     /**
-     * Checks a key padding mask: (B, Nk), true (or non-zero) where a key is real.
+     * Checks a key padding mask: (B, Nk), booleans or numbers that are exactly 0 (padding) or 1
+     * (a real key). Other values (0.5, 2, NaN) would scale keys or poison the output, so they are
+     * refused, naming the first one found.
      */
     public static void keyMask(NDArray mask, NDArray k) {
         if (mask == null) {
@@ -101,6 +115,104 @@ public final class Checks {
                 mask.getShape());
         require(mask.getDevice().equals(k.getDevice()), "key padding mask device", k.getDevice(),
                 mask.getDevice());
+        if (mask.getDataType() == DataType.BOOLEAN || mask.isEmpty()) {
+            return;
+        }
+        try (NDArray zero = mask.eq(0); NDArray one = mask.eq(1); NDArray ok = zero.logicalOr(one);
+                NDArray bad = ok.logicalNot(); NDArray any = bad.any()) {
+            if (!any.getBoolean()) {
+                return;
+            }
+            try (NDArray where = bad.nonzero(); NDArray first = where.get(0);
+                    NDArray value = mask.toType(DataType.FLOAT64, false)) {
+                long[] at = first.toLongArray();
+                throw new IllegalArgumentException("key padding mask: expected only 0 (padding) and 1 (a real key), or "
+                        + "booleans, found " + value.getDouble(at) + " at (b=" + at[0] + ", n=" + at[1] + ")");
+            }
+        }
+    }
+
+    /**
+     * Checks that an attention output is finite when its inputs were (they are checked on entry):
+     * finite inputs whose products or sums exceed the data type's range give Inf and then NaN
+     * silently, so this says what happened and the likely cause. One native reduction; skipped
+     * when finite checks are off.
+     *
+     * @param what the computation, e.g. "LEAP causal attention (CHUNKED)"
+     * @param inputs the named inputs, for the magnitudes in the message
+     */
+    public static NDArray finiteOutput(String what, NDArray out, NDArray... inputs) {
+        if (!FINITE || out.isEmpty()) {
+            return out;
+        }
+        try (NDArray abs = out.abs(); NDArray max = abs.max(); NDArray d = max.toType(DataType.FLOAT64, false)) {
+            if (Double.isFinite(d.getDouble())) { // max propagates NaN; |±Inf| is Inf
+                return out;
+            }
+        }
+        StringBuilder sizes = new StringBuilder();
+        String[] names = {"q", "k", "v"};
+        for (int i = 0; i < inputs.length; i++) {
+            try (NDArray abs = inputs[i].abs(); NDArray max = abs.max(); NDArray d = max.toType(DataType.FLOAT64, false)) {
+                sizes.append(i == 0 ? "" : ", ").append("max |").append(i < names.length ? names[i] : "input " + i)
+                        .append("| = ").append(String.format(java.util.Locale.ROOT, "%.3g", d.getDouble()));
+            }
+        }
+        DataType t = out.getDataType();
+        out.close();
+        throw new NonFiniteException(what + ": expected a finite output from finite inputs, found NaN or Inf in "
+                + "the output " + out.getShape() + ". The inputs are finite (" + sizes + ") but their products or "
+                + "running sums overflow " + t + " (largest value about " + maxValue(t) + "); scale the inputs down "
+                + "(normalise them before attention) or compute in float64");
+    }
+
+    private static String maxValue(DataType t) {
+        return switch (t) {
+            case FLOAT16 -> "6.5e4";
+            case BFLOAT16, FLOAT32 -> "3.4e38";
+            default -> "1.8e308";
+        };
+    }
+
+    /**
+     * Checks that an input has the data type of the parameters it meets (a half-precision input to
+     * a float32 layer would fail inside the engine).
+     */
+    public static void parameterType(String name, NDArray x, DataType parameters, String layer) {
+        require(x.getDataType() == parameters, name + " data type", parameters + " (the data type of " + layer
+                + "'s parameters; convert the input with toType(" + parameters + ", false) or initialise the layer "
+                + "with " + x.getDataType() + ")", x.getDataType());
+    }
+
+    /**
+     * Checks that integer ids lie in [0, size): token ids against the vocabulary, labels against
+     * the classes. Two native reductions; an id out of range would otherwise fail inside the
+     * engine ("index out of range in self").
+     *
+     * @param of what the range is, e.g. "the vocabulary"
+     */
+    public static void ids(String name, NDArray ids, long size, String of) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        long min;
+        long max;
+        try (NDArray lo = ids.min(); NDArray hi = ids.max(); NDArray l = lo.toType(DataType.INT64, false);
+                NDArray h = hi.toType(DataType.INT64, false)) {
+            min = l.getLong();
+            max = h.getLong();
+        }
+        require(min >= 0 && max < size, name, "ids in [0, " + size + ") (" + of + " has " + size + " entries)",
+                "ids from " + min + " to " + max);
+    }
+
+    /** Checks Java ids as {@link #ids(String, NDArray, long, String)}, naming the first one out of range. */
+    public static void ids(String name, int[] ids, long size, String of) {
+        for (int i = 0; i < ids.length; i++) {
+            int id = ids[i];
+            require(id >= 0 && id < size, name, "ids in [0, " + size + ") (" + of + " has " + size + " entries)",
+                    id + " at position " + i);
+        }
     }
 
     /** Checks a chunk size. */
@@ -127,7 +239,7 @@ public final class Checks {
             bad = any.getBoolean();
         }
         if (bad) {
-            throw new IllegalArgumentException(name + ": expected finite values, found NaN or Inf in a tensor of shape "
+            throw new NonFiniteException(name + ": expected finite values, found NaN or Inf in a tensor of shape "
                     + x.getShape());
         }
     }

@@ -203,6 +203,9 @@ public final class LinearForms {
         checkCausal(fq, fk, v, state);
         Shape qs = fq.getShape();
         long n = qs.get(2);
+        if (n == 0) {
+            return quadratic(fq, fk, v, state, spec); // an empty output and the state unchanged, as every form
+        }
         DataType out = fq.getDataType();
         DataType acc = accType(fq, state);
         NDManager mgr = fq.getManager();

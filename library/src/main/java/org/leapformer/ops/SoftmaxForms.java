@@ -66,9 +66,15 @@ public final class SoftmaxForms {
                             && cache.keys().getShape().get(1) == k.getShape().get(1),
                     "KV cache shape", "(B, H, L, D) and (B, H, L, Dv) matching k " + k.getShape() + " and v "
                             + v.getShape(), "keys " + cache.keys().getShape() + ", values " + cache.values().getShape());
-            try (NDArray kc = k.toType(acc, false); NDArray vc = v.toType(acc, false)) {
-                kAll = cache.keys().concat(kc, 2);
-                vAll = cache.values().concat(vc, 2);
+            NDArray kc = k.toType(acc, false); // k itself when already in acc: not ours to close
+            NDArray vc = v.toType(acc, false);
+            kAll = cache.keys().concat(kc, 2);
+            vAll = cache.values().concat(vc, 2);
+            if (kc != k) {
+                kc.close();
+            }
+            if (vc != v) {
+                vc.close();
             }
         }
         long n = q.getShape().get(2);

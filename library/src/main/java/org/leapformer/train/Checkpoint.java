@@ -66,8 +66,9 @@ public final class Checkpoint {
      * @param best best monitored value so far (NaN before the first evaluation)
      * @param bestStep step of the best value (−1 before)
      * @param badEvaluations evaluations since the last improvement
+     * @param seconds training time so far, over every segment of the run (0 in older checkpoints)
      */
-    public record Progress(long step, double best, long bestStep, int badEvaluations) {}
+    public record Progress(long step, double best, long bestStep, int badEvaluations, double seconds) {}
 
     private final Path file;
     private final String modelType;
@@ -145,6 +146,7 @@ public final class Checkpoint {
         p.addProperty("best", Double.isNaN(progress.best()) ? null : progress.best());
         p.addProperty("bestStep", progress.bestStep());
         p.addProperty("badEvaluations", progress.badEvaluations());
+        p.addProperty("seconds", progress.seconds());
         meta.add("progress", p);
         meta.addProperty("dataType", dataTypeOf(task.block()).name());
         JsonObject sha = new JsonObject();
@@ -152,6 +154,7 @@ public final class Checkpoint {
         sha.addProperty(OPTIMIZER, sha256(opt));
         meta.add("sha256", sha);
 
+        org.leapformer.data.AtomicFiles.removeStaleTemporaries(target); // left by a process killed mid-write
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
@@ -228,7 +231,8 @@ public final class Checkpoint {
             Json p = new Json(META + " progress", j.object("progress"));
             Double best = p.optReal("best");
             Progress progress = new Progress(p.longValue("step"), best == null ? Double.NaN : best,
-                    p.longValue("bestStep"), p.integer("badEvaluations"));
+                    p.longValue("bestStep"), p.integer("badEvaluations"),
+                    p.optReal("seconds") == null ? 0 : p.optReal("seconds"));
             DataType type = DataType.valueOf(j.string("dataType"));
             return new Checkpoint(file, j.string("modelType"), ModelConfig.fromJson(j.object("model")),
                     TrainingConfig.fromJson(j.object("training")), progress, type, entries.get(PARAMS),

@@ -2,6 +2,8 @@ package org.leapformer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.leapformer.ops.Checks;
 import org.leapformer.ops.Scalars;
 
 /**
@@ -23,6 +25,20 @@ public final class Losses {
      *     as 0-d arrays; only the first carries gradients
      */
     public static NDArray[] sums(NDArray logits, NDArray labels) {
+        Shape ls = logits.getShape();
+        Shape ys = labels.getShape();
+        Checks.require(ls.dimension() == ys.dimension() + 1 && ls.slice(0, ys.dimension()).equals(ys), "labels shape",
+                ls.slice(0, ls.dimension() - 1) + " (the logits " + ls + " without the class axis)", ys);
+        Checks.require(!labels.getDataType().isFloating(), "labels data type", "an integer type", labels.getDataType());
+        long classes = ls.get(ls.dimension() - 1);
+        if (!labels.isEmpty()) {
+            try (NDArray hi = labels.max(); NDArray h = hi.toType(DataType.INT64, false)) {
+                long max = h.getLong();
+                Checks.require(max < classes, "labels", "class ids below " + classes + " (the model's "
+                        + (ys.dimension() == 1 ? "classes" : "vocabulary") + "; negative ids are ignored)",
+                        "a label " + max);
+            }
+        }
         try (NDArray logp = logits.logSoftmax(-1); NDArray valid = labels.gte(0);
                 NDArray safe0 = labels.maximum(0); NDArray safe = safe0.toType(DataType.INT64, false);
                 NDArray idx = safe.expandDims(-1); NDArray picked = logp.gather(idx, -1);

@@ -56,6 +56,11 @@ public final class Trainer implements AutoCloseable {
     private double best = Double.NaN;
     private long bestStep = -1;
     private int badEvaluations;
+    /** Training time of the segments before the current {@link #fit} call. */
+    private double seconds;
+    /** System.nanoTime() at the start of the running fit call, or −1. */
+    private long segmentStart = -1;
+    private TrainingResult.Divergence divergence;
     /** Runs between each forward and backward pass (tests force a garbage collection here). */
     Runnable beforeBackward = () -> {};
 
@@ -114,6 +119,7 @@ public final class Trainer implements AutoCloseable {
         best = p.best();
         bestStep = p.bestStep();
         badEvaluations = p.badEvaluations();
+        seconds = p.seconds();
     }
 
     public Trainer addListener(TrainingListener listener) {
@@ -150,11 +156,14 @@ public final class Trainer implements AutoCloseable {
         for (TrainingListener l : listeners) {
             l.onStart(step, config.steps());
         }
+        segmentStart = System.nanoTime();
+        long startStep = step;
         TrainingResult.StopReason reason = TrainingResult.StopReason.COMPLETED;
         boolean interrupted = false;
         double lastLoss = Double.NaN;
         Map<String, Double> lastEval = Map.of();
         long lastEvalStep = -1;
+        divergence = null;
         while (step < config.steps()) {
             if (Thread.interrupted()) {
                 interrupted = true;
@@ -162,6 +171,10 @@ public final class Trainer implements AutoCloseable {
                 break;
             }
             TrainingListener.Step s = trainStep(train);
+            if (s == null) {
+                reason = TrainingResult.StopReason.DIVERGED;
+                break;
+            }
             lastLoss = s.loss();
             for (TrainingListener l : listeners) {
                 l.onStep(s);
@@ -180,12 +193,18 @@ public final class Trainer implements AutoCloseable {
                 }
             }
         }
-        if (eval != null && lastEvalStep != step && reason == TrainingResult.StopReason.COMPLETED) {
-            lastEval = evaluateAndTrack(eval);
-        } else if (lastEvalStep != step) {
-            writeCheckpoint("latest.ckpt");
+        // a diverged run keeps its last good checkpoint; a run already finished writes nothing
+        if (reason != TrainingResult.StopReason.DIVERGED && step != startStep && lastEvalStep != step) {
+            if (eval != null && reason == TrainingResult.StopReason.COMPLETED) {
+                lastEval = evaluateAndTrack(eval);
+            } else {
+                writeCheckpoint("latest.ckpt");
+            }
         }
-        TrainingResult result = new TrainingResult(step, reason, best, bestStep, lastLoss, lastEval);
+        seconds = seconds();
+        segmentStart = -1;
+        TrainingResult result = new TrainingResult(step, reason, best, bestStep, lastLoss, lastEval, seconds,
+                divergence);
         for (TrainingListener l : listeners) {
             l.onEnd(result);
         }
@@ -195,6 +214,15 @@ public final class Trainer implements AutoCloseable {
         return result;
     }
 
+    /** Training time of the whole run so far (every resumed segment), in seconds. */
+    public double seconds() {
+        return seconds + (segmentStart < 0 ? 0 : (System.nanoTime() - segmentStart) / 1e9);
+    }
+
+    /**
+     * Evaluates, tells the listeners (a metrics file is then written up to this step), then writes
+     * best.ckpt on improvement and latest.ckpt: so a checkpoint never runs ahead of the metrics.
+     */
     private Map<String, Double> evaluateAndTrack(EvalSource eval) {
         Map<String, Double> m = evaluate(eval);
         Double value = m.get(config.monitor());
@@ -208,14 +236,14 @@ public final class Trainer implements AutoCloseable {
         } else {
             badEvaluations++;
         }
-        if (improved) {
-            writeCheckpoint("best.ckpt");
-        }
-        writeCheckpoint("latest.ckpt");
         TrainingListener.Evaluation e = new TrainingListener.Evaluation(step, m, improved, best);
         for (TrainingListener l : listeners) {
             l.onEvaluation(e);
         }
+        if (improved) {
+            writeCheckpoint("best.ckpt");
+        }
+        writeCheckpoint("latest.ckpt");
         return m;
     }
 
@@ -229,14 +257,14 @@ public final class Trainer implements AutoCloseable {
     public void saveCheckpoint(Path file) {
         try {
             Checkpoint.write(file, task, config, optimizer, new Checkpoint.Progress(step, best, bestStep,
-                    badEvaluations));
+                    badEvaluations, seconds()));
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint " + file + ": write failed", e);
         }
     }
 
     /**
-     * Mean loss, accuracy and perplexity over the evaluation batches (no dropout, no gradients,
+     * Mean loss and accuracy (and perplexity, for a language model) over the evaluation batches (no dropout, no gradients,
      * first device).
      */
     public Map<String, Double> evaluate(EvalSource eval) {
@@ -262,10 +290,16 @@ public final class Trainer implements AutoCloseable {
         Map<String, Double> out = new LinkedHashMap<>();
         out.put("loss", loss / count);
         out.put("accuracy", correct / count);
-        out.put("perplexity", Math.exp(loss / count));
+        if (Tasks.LANGUAGE_MODEL.equals(task.modelType())) {
+            out.put("perplexity", Math.exp(loss / count));
+        }
         return Collections.unmodifiableMap(out);
     }
 
+    /**
+     * One optimizer step; null when the step diverged (a non-finite loss, gradient norm or
+     * activation): then no update is applied and {@link #divergence} says what happened.
+     */
     private TrainingListener.Step trainStep(BatchSource train) {
         long start = System.nanoTime();
         double lr = config.learningRate(step);
@@ -283,30 +317,48 @@ public final class Trainer implements AutoCloseable {
             double count = 0;
             double total = 0;
             try (GradientCollector gc = engine.newGradientCollector()) {
-                for (TrainingBatch part : parts) {
-                    NDArray[] s = task.lossSums(store, part, true);
-                    sums.add(s);
-                    count += s[1].toType(DataType.FLOAT64, false).getDouble();
+                try {
+                    for (TrainingBatch part : parts) {
+                        NDArray[] s = task.lossSums(store, part, true);
+                        sums.add(s);
+                        count += s[1].toType(DataType.FLOAT64, false).getDouble();
+                        total += s[0].toType(DataType.FLOAT64, false).getDouble();
+                    }
+                } catch (Checks.NonFiniteException e) {
+                    divergence = new TrainingResult.Divergence(step + 1, Double.NaN, Double.NaN, lr, e.getMessage());
+                    return null;
                 }
                 Checks.require(count > 0, "training batch " + step, "at least one label that is not ignored", "none");
+                lossValue = total / count;
+                if (!Double.isFinite(lossValue)) {
+                    divergence = new TrainingResult.Divergence(step + 1, lossValue, Double.NaN, lr, null);
+                    return null;
+                }
                 for (NDArray[] s : sums) {
-                    total += s[0].toType(DataType.FLOAT64, false).getDouble();
                     try (NDArray loss = Scalars.mul(s[0], 1.0 / count)) {
                         beforeBackward.run();
                         gc.backward(loss);
                     }
                 }
             }
-            lossValue = total / count;
             store.updateAllParameters(); // GradientSync: gradients of all devices summed on the first
             gradNorm = applyUpdate(lr);
+            if (!Double.isFinite(gradNorm)) {
+                divergence = new TrainingResult.Divergence(step + 1, lossValue, gradNorm, lr, null);
+                return null;
+            }
         }
         step++;
         return new TrainingListener.Step(step, config.steps(), lossValue, lr, gradNorm, samples, tokens,
                 (System.nanoTime() - start) / 1e9);
     }
 
-    /** Clips by global norm, runs AdamW, copies to the other devices, zeroes gradients. */
+    /**
+     * Clips by global norm, runs AdamW, copies to the other devices, zeroes gradients; applies
+     * nothing when the norm is not finite.
+     *
+     * @return the global gradient norm before clipping
+     */
     private double applyUpdate(double lr) {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
@@ -328,6 +380,15 @@ public final class Trainer implements AutoCloseable {
             double norm;
             try (NDArray all = NDArrays.stack(squares); NDArray sum = all.sum()) {
                 norm = Math.sqrt(sum.getDouble());
+            }
+            if (!Double.isFinite(norm)) { // no update from a NaN or infinite gradient
+                for (Pair<Pair<String, Parameter>, NDArray[]> e : live) {
+                    for (NDArray a : e.getValue()) {
+                        JniUtils.zeroGrad((PtNDArray) a);
+                    }
+                }
+                sync.pending.clear();
+                return norm;
             }
             double scale = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / (norm + 1e-6) : 1.0;
             optimizer.beginStep();

@@ -117,6 +117,6 @@ class CommandLineTest {
         assertTrue(noOut.err.contains("expected --out DIR"), noOut.err);
         Result missing = run("eval", "--checkpoint", dir.resolve("none/checkpoints/best.ckpt").toString());
         assertEquals(2, missing.code);
-        assertTrue(missing.err.contains("run.json"), missing.err);
+        assertTrue(missing.err.contains("eval --checkpoint: expected a checkpoint file, found no file at"), missing.err);
     }
 }

@@ -20,9 +20,9 @@ import org.leapformer.TestSupport;
 class VectorsTest {
 
     static Path vectors() {
-        Path p = Path.of(System.getProperty("leap.vectors", "../../shared/vectors/leap_vectors.json"));
+        Path p = Path.of(System.getProperty("leap.vectors", "../data/vectors/leap_vectors.json"));
         assertTrue(Files.isRegularFile(p), "reference vectors expected at " + p.toAbsolutePath()
-                + " (shared/ beside the clone; set -Dleap.vectors=FILE)");
+                + " (data/vectors/ in the repository; set -Dleap.vectors=FILE)");
         return p;
     }
 
@@ -77,6 +77,15 @@ class VectorsTest {
         assertEquals(2, usage.code);
         assertTrue(usage.err.contains("expected a vectors FILE"), usage.err);
         assertEquals(2, run("frobnicate").code);
+    }
+
+    @Test
+    void theTeamsSharedVectorsWhenPresentAreTheOnesTheProjectShips() throws IOException {
+        Path shared = Path.of(System.getProperty("leap.sharedVectors", "../../shared/vectors/leap_vectors.json"));
+        TestSupport.skipUnless(Files.isRegularFile(shared), "no shared reference vectors at " + shared.toAbsolutePath()
+                + " (only beside a team checkout); the shipped copy in data/vectors is checked by the other tests");
+        assertEquals(Files.readString(shared), Files.readString(vectors()),
+                "data/vectors/leap_vectors.json differs from " + shared + ": copy the new vectors into the repository");
     }
 
     @Test

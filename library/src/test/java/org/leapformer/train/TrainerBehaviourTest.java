@@ -212,21 +212,37 @@ class TrainerBehaviourTest {
         }
     }
 
-    @Test
-    void theConsoleProgressBarShowsEvaluationsAndTheEnd() {
+    private static String progressOf(boolean terminal, int steps) {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (NDManager m = LeapEngine.newManager();
                 java.io.PrintStream out = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)) {
             EncoderClassifier model = model(m, 0.0);
-            try (Trainer t = new Trainer(Tasks.classifier(model), TrainingConfig.builder().setSteps(4).optEvalEvery(2)
-                    .build())) {
-                t.addListener(new ConsoleProgress("train", out));
+            try (Trainer t = new Trainer(Tasks.classifier(model), TrainingConfig.builder().setSteps(steps)
+                    .optEvalEvery(2).build())) {
+                t.addListener(new ConsoleProgress("train", out, terminal));
                 t.fit(Synthetic.containsFive(8, 8, 1), Synthetic.containsFiveEval(1, 8, 8, 2));
             }
         }
-        String text = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(text.contains("eval @2 loss "), text);
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theConsoleProgressBarShowsALabelledRunningLossEvaluationsAndTheEnd() {
+        String text = progressOf(true, 4);
+        assertTrue(text.contains("train loss (running mean) "), text);
+        assertTrue(text.contains("train: evaluation at step 2: loss "), text);
         assertTrue(text.contains("train: completed after 4 steps, best "), text);
+        assertTrue(!text.contains("perplexity"), "a classifier has no perplexity: " + text);
+    }
+
+    @Test
+    void withoutATerminalProgressIsPlainLinesEveryFivePercentWithoutBarDrawing() {
+        String text = progressOf(false, 40);
+        assertTrue(!text.contains("\r") && !text.contains("[ ]") && !text.contains("%|"), text);
+        long stepLines = text.lines().filter(l -> l.matches("train: step \\d+/40 \\(\\d+%\\) loss .*")).count();
+        assertEquals(20, stepLines, text);
+        assertTrue(text.contains("train: step 40/40 (100%) loss "), text);
+        assertTrue(text.lines().findFirst().orElseThrow().contains("loss = running mean of the training loss"), text);
     }
 
     @Test
