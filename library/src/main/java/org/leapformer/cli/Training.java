@@ -41,7 +41,7 @@ import org.leapformer.train.TrainingResult;
 /** The train, eval and generate commands. */
 final class Training {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
 
     static final Set<String> TRAIN_OPTIONS = new HashSet<>(List.of("out", "attention", "layers", "heads", "d-model",
             "head-dim", "ffn", "dropout", "leap-hidden", "clamp", "chunk", "steps", "lr", "warmup", "schedule", "clip",
@@ -105,6 +105,11 @@ final class Training {
                         DataType.FLOAT32);
                 trainer = new Trainer(task, tc);
             }
+            boolean finished = resume && trainer.step() >= tc.steps() && Files.isRegularFile(dir.resolve("summary.json"));
+            if (finished) {
+                console.println("the run in " + dir + " is already finished (step " + trainer.step() + " of "
+                        + tc.steps() + "); its files are left as they are (raise --steps to train on)");
+            }
             try (trainer; MetricsFiles metrics = new MetricsFiles(dir, resume ? trainer.step() : -1)) {
                 trainer.addListener(metrics);
                 if (progress) {
@@ -113,7 +118,9 @@ final class Training {
                 TrainingResult r = trainer.fit(data.train(), data.valid());
                 long params = trainer.task().block().getParameters().stream()
                         .mapToLong(p -> p.getValue().getArray().size()).sum();
-                writeSummary(dir, r, metrics, params);
+                if (!finished) {
+                    writeSummary(dir, r, metrics, params);
+                }
                 return new Outcome(dir, r, metrics.evaluations(), metrics.lastEvaluation(), r.seconds(), params);
             }
         } catch (IOException e) {
@@ -181,7 +188,7 @@ final class Training {
      * summary.json from the whole run's history (also the segments before a resume); values that
      * are not finite are written as null, since JSON has no NaN or Infinity.
      */
-    private static void writeSummary(Path dir, TrainingResult r, MetricsFiles metrics, long params) {
+    static void writeSummary(Path dir, TrainingResult r, MetricsFiles metrics, long params) {
         JsonObject s = new JsonObject();
         s.addProperty("steps", r.steps());
         s.addProperty("stop", r.reason().name());
