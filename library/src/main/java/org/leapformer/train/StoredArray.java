@@ -1,6 +1,7 @@
 package org.leapformer.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -89,10 +90,11 @@ record StoredArray(DataType type, Shape shape, float[] floats, double[] doubles)
                 shape + " (the checkpoint)");
         Checks.require(target.getDataType() == type, "data type of " + name, target.getDataType() + " (the model)",
                 type + " (the checkpoint)");
-        if (floats != null) {
-            target.set(floats);
-        } else {
-            target.set(doubles);
+        // a copy through an index put: NDArray.set(Buffer) makes libtorch warn "AutoNonVariableTypeMode is
+        // deprecated" on stderr
+        try (NDManager m = target.getManager().newSubManager(target.getDevice());
+                NDArray source = floats != null ? m.create(floats, shape) : m.create(doubles, shape)) {
+            target.set(new NDIndex("..."), source);
         }
     }
 
