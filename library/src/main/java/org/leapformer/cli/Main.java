@@ -45,6 +45,7 @@ public final class Main {
                   train --out DIR [--task listops|lm] [--attention leap|cosformer|softmax|relu] [--steps 300]
                         [--length N] [--batch 32] [--layers 2] [--heads 2] [--d-model 64] [--head-dim 32]
                         [--ffn 128] [--dropout 0.1] [--leap-hidden H] [--clamp 0.1|none] [--chunk 64]
+                        [--positions learned|sinusoidal|none (default: sinusoidal for lm, learned for listops)]
                         [--lr 1e-3] [--warmup W] [--schedule cosine|linear|constant] [--clip 1.0]
                         [--weight-decay 0.01] [--eval-every K] [--patience P] [--seed 42]
                         [--device cpu|gpu|auto] [--resume] [--quiet]
@@ -58,7 +59,8 @@ public final class Main {
         HELP.put("eval", """
                   eval --checkpoint FILE [data options; default: those of the run]""");
         HELP.put("generate", """
-                  generate --checkpoint FILE [--prompt TEXT] [--tokens N (default: up to the model length)]
+                  generate --checkpoint FILE [--prompt TEXT] [--tokens N (default: the training window; more than
+                           that unless the model's positions are learned)]
                            [--temperature 0.8] [--top-k 20] [--greedy] [--seed 1]""");
         HELP.put("experiment", """
                   experiment --out DIR [--steps 300] [--tasks listops,lm] [--attentions leap,cosformer,softmax]

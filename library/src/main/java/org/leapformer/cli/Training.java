@@ -26,6 +26,7 @@ import org.leapformer.data.AtomicFiles;
 import org.leapformer.data.Tokenizer;
 import org.leapformer.model.DecoderLM;
 import org.leapformer.model.ModelConfig;
+import org.leapformer.model.Positions;
 import org.leapformer.model.Sampling;
 import org.leapformer.nn.AttentionKind;
 import org.leapformer.train.Checkpoint;
@@ -45,7 +46,7 @@ final class Training {
 
     static final Set<String> TRAIN_OPTIONS = new HashSet<>(List.of("out", "attention", "layers", "heads", "d-model",
             "head-dim", "ffn", "dropout", "leap-hidden", "clamp", "chunk", "steps", "lr", "warmup", "schedule", "clip",
-            "weight-decay", "eval-every", "patience", "device"));
+            "weight-decay", "eval-every", "patience", "device", "positions"));
 
     static {
         TRAIN_OPTIONS.addAll(TaskData.OPTIONS);
@@ -141,6 +142,10 @@ final class Training {
                 .optDModel(a.positiveInt("d-model", 64)).optHeadDim(a.positiveInt("head-dim", 32))
                 .optFfnDim(a.positiveInt("ffn", 128)).optDropout(a.number("dropout", 0.1, 0, 0.9))
                 .optChunkSize(a.positiveInt("chunk", 64)).optNumClasses(data.numClasses());
+        if (a.has("positions")) {
+            b.optPositions(Positions.valueOf(a.choice("positions", "learned", "learned", "sinusoidal", "none")
+                    .toUpperCase(Locale.ROOT)));
+        }
         if (a.has("leap-hidden")) {
             b.optLeapHidden(a.positiveInt("leap-hidden", 8));
         }
@@ -271,12 +276,19 @@ final class Training {
             if (!(task.block() instanceof DecoderLM lm)) {
                 throw new IllegalArgumentException("generate: expected a language model, found " + ck.modelType());
             }
-            int room = lm.config().maxLength() - ids.length; // learned positions end at maxLength
-            if (room <= 0) {
-                throw new IllegalArgumentException("generate --prompt: expected fewer than "
-                        + lm.config().maxLength() + " tokens (the model's length), found " + ids.length);
+            long limit = lm.config().lengthLimit(); // learned positions and cosFormer end at maxLength
+            if (ids.length >= limit) {
+                throw new IllegalArgumentException("generate --prompt: expected fewer than " + limit
+                        + " tokens (the model's length), found " + ids.length);
             }
-            int[] continuation = lm.generate(manager, ids, a.positiveInt("tokens", room), sampling);
+            int fallback = (int) Math.min(lm.config().maxLength(), limit - ids.length);
+            int tokens = a.positiveInt("tokens", fallback);
+            if (ids.length + (long) tokens > limit) {
+                throw new IllegalArgumentException("generate --tokens: expected at most " + (limit - ids.length)
+                        + " after a prompt of " + ids.length + " tokens (the model's positions end at " + limit
+                        + "), found " + tokens);
+            }
+            int[] continuation = lm.generate(manager, ids, tokens, sampling);
             out.println(tok.decode(ids) + tok.decode(continuation));
         } catch (IOException e) {
             throw new UncheckedIOException("generate: could not read " + file, e);

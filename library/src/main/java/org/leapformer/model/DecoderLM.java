@@ -8,8 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
-import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.io.DataInputStream;
@@ -19,7 +17,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import org.leapformer.nn.BlockVersions;
-import org.leapformer.ops.AttentionOutput;
 import org.leapformer.ops.AttentionState;
 import org.leapformer.ops.Checks;
 import org.leapformer.ops.Form;
@@ -28,37 +25,29 @@ import org.leapformer.ops.Form;
  * A decoder-only language model with causal attention of any kind.
  *
  * <pre>
- *   x = dropout(E_tok[ids] + E_pos[t..t+N−1])     (B, N, Dm)
- *   x = layer_L(... layer_1(x))                   causal, each continuing its own state
- *   logits = LN(x) E_tokᵀ  (tied)  or  LN(x) W    (B, N, V)
+ *   h = backbone(ids)                             (B, N, Dm)  causal, each layer continuing its own state
+ *   logits = h E_tokᵀ  (tied)  or  h W            (B, N, V)
  * </pre>
  *
  * The parallel pass ({@link #logits}) runs the chunked form; {@link #newSession} decodes token
  * by token through the recurrent form with one state per layer (a {@code LinearState} of fixed
- * size, or a {@code KvCache} for softmax) and gives the same logits.
+ * size, or a {@code KvCache} for softmax) and gives the same logits. With sinusoidal or no
+ * positions (the default, {@link Positions}) sessions and generation run past {@code maxLength},
+ * the training window, in constant memory per token for linear attention.
  */
 public final class DecoderLM extends AbstractBlock {
 
     private static final byte VERSION = 1;
 
     private final ModelConfig config;
-    private final Embeddings embeddings;
-    private final Dropout dropout;
-    private final List<TransformerLayer> layers = new ArrayList<>();
-    private final LayerNorm norm;
+    private final Backbone backbone;
     private final Linear head;
     private DataType dataType = DataType.FLOAT32;
 
     public DecoderLM(ModelConfig config) {
         super(VERSION);
         this.config = config;
-        embeddings = addChildBlock("embeddings", new Embeddings(config.vocabSize(), config.maxLength(),
-                config.dModel()));
-        dropout = addChildBlock("dropout", Dropout.builder().optRate((float) config.dropout()).build());
-        for (int i = 0; i < config.layers(); i++) {
-            layers.add(addChildBlock("layer" + i, new TransformerLayer(config, true)));
-        }
-        norm = addChildBlock("norm", LayerNorm.builder().axis(2).build());
+        backbone = addChildBlock("backbone", new Backbone(config, true));
         head = config.tiedEmbeddings() ? null
                 : addChildBlock("head", Linear.builder().setUnits(config.vocabSize()).optBias(false).build());
     }
@@ -68,7 +57,12 @@ public final class DecoderLM extends AbstractBlock {
     }
 
     public List<TransformerLayer> layers() {
-        return Collections.unmodifiableList(layers);
+        return backbone.layers();
+    }
+
+    /** The embedding, layer stack and final norm. */
+    public Backbone backbone() {
+        return backbone;
     }
 
     /** Initialises every parameter (seed the engine first for reproducible weights). */
@@ -81,12 +75,7 @@ public final class DecoderLM extends AbstractBlock {
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         this.dataType = dataType;
         Shape x = new Shape(1, 1, config.dModel());
-        embeddings.initialize(manager, dataType, new Shape(1, 1));
-        dropout.initialize(manager, dataType, x);
-        for (TransformerLayer l : layers) {
-            l.initialize(manager, dataType, x);
-        }
-        norm.initialize(manager, dataType, x);
+        backbone.initialize(manager, dataType, new Shape(1, 1));
         if (head != null) {
             head.initialize(manager, dataType, x);
         }
@@ -99,7 +88,7 @@ public final class DecoderLM extends AbstractBlock {
 
     /** Next-token logits for every position, (B, N, V), in the given causal form. */
     public NDArray logits(ParameterStore ps, NDArray ids, Form form, boolean training) {
-        List<AttentionState> states = new ArrayList<>(Collections.nCopies(layers.size(), null));
+        List<AttentionState> states = new ArrayList<>(Collections.nCopies(config.layers(), null));
         NDArray out = run(ps, ids, 0, states, form, training);
         for (AttentionState s : states) {
             s.close();
@@ -118,24 +107,18 @@ public final class DecoderLM extends AbstractBlock {
      */
     private NDArray run(ParameterStore ps, NDArray ids, long offset, List<AttentionState> states, Form form,
             boolean training) {
-        NDArray x;
-        try (NDArray e = embeddings.embed(ps, ids, offset, training)) {
-            x = dropout.forward(ps, new NDList(e), training).singletonOrThrow(); // (B, N, Dm)
+        try (NDArray h = backbone.causal(ps, ids, offset, states, form, training)) {
+            return head(ps, h, training);
         }
-        for (int i = 0; i < layers.size(); i++) {
-            AttentionOutput<AttentionState> r = layers.get(i).causal(ps, x, states.get(i), form, training);
-            x.close();
-            x = r.output();
-            states.set(i, r.state());
+    }
+
+    /** Logits (B, N, V) of final hidden states h (B, N, Dm). */
+    NDArray head(ParameterStore ps, NDArray h, boolean training) {
+        if (head != null) {
+            return head.forward(ps, new NDList(h), training).singletonOrThrow();
         }
-        NDArray last = x;
-        try (last; NDArray h = norm.forward(ps, new NDList(last), training).singletonOrThrow()) {
-            if (head != null) {
-                return head.forward(ps, new NDList(h), training).singletonOrThrow();
-            }
-            try (NDArray t = embeddings.tokenTable(ps, h.getDevice(), training).transpose()) {
-                return h.matMul(t); // (B, N, V)
-            }
+        try (NDArray t = backbone.tokenTable(ps, h.getDevice(), training).transpose()) {
+            return h.matMul(t); // (B, N, V)
         }
     }
 
@@ -155,14 +138,17 @@ public final class DecoderLM extends AbstractBlock {
      * token through the recurrent form.
      *
      * @param prompt token ids, at least one
-     * @param maxNewTokens how many tokens to add (prompt + new ≤ maxLength)
+     * @param maxNewTokens how many tokens to add (prompt + new ≤ {@link ModelConfig#lengthLimit()}: no
+     *     limit unless positions are learned or the attention is cosFormer)
      * @return the new tokens
      */
     public int[] generate(NDManager manager, int[] prompt, int maxNewTokens, Sampling sampling) {
         Checks.require(prompt != null && prompt.length > 0, "prompt", "at least one token", prompt == null ? "null" : 0);
         Checks.ids("prompt", prompt, config.vocabSize(), "the vocabulary");
-        Checks.require(maxNewTokens >= 0 && prompt.length + maxNewTokens <= config.maxLength(), "new tokens",
-                "prompt + new <= maxLength=" + config.maxLength(), prompt.length + " + " + maxNewTokens);
+        Checks.require(maxNewTokens >= 0, "new tokens", "a count >= 0", maxNewTokens);
+        Checks.require(prompt.length + (long) maxNewTokens <= config.lengthLimit(), "new tokens",
+                "prompt + new <= " + config.lengthLimit() + " (" + config.lengthLimitReason() + ")",
+                prompt.length + " + " + maxNewTokens);
         Sampling.Picker picker = sampling.picker();
         int[] out = new int[maxNewTokens];
         if (maxNewTokens == 0) {
@@ -234,9 +220,7 @@ public final class DecoderLM extends AbstractBlock {
             this.manager = parent.newSubManager();
             this.ps = new ParameterStore(manager, false);
             this.batch = batch;
-            for (TransformerLayer l : layers) {
-                states.add(l.attention().newState(manager, batch, dataType));
-            }
+            states.addAll(backbone.newStates(manager, batch, dataType));
         }
 
         /** Tokens consumed so far (the position of the next token). */

@@ -8,14 +8,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
-import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.leapformer.nn.BlockVersions;
 import org.leapformer.ops.Checks;
@@ -25,9 +21,8 @@ import org.leapformer.ops.Scalars;
  * A transformer encoder classifier as in the Long Range Arena setup of the LeaPformer paper.
  *
  * <pre>
- *   x = dropout(E_tok[ids] + E_pos[0..N−1])            (B, N, Dm)
- *   x = layer_L(... layer_1(x, mask))                   bidirectional, pad keys masked
- *   h = mean over real tokens of LN(x)                  (B, Dm)
+ *   x = backbone(ids, mask)                              (B, N, Dm)  bidirectional, pad keys masked
+ *   h = mean over real tokens of x                      (B, Dm)
  *   logits = h W + b                                    (B, C)
  * </pre>
  *
@@ -39,10 +34,7 @@ public final class EncoderClassifier extends AbstractBlock {
     private static final byte VERSION = 1;
 
     private final ModelConfig config;
-    private final Embeddings embeddings;
-    private final Dropout dropout;
-    private final List<TransformerLayer> layers = new ArrayList<>();
-    private final LayerNorm norm;
+    private final Backbone backbone;
     private final Linear head;
 
     /**
@@ -53,13 +45,7 @@ public final class EncoderClassifier extends AbstractBlock {
         Checks.require(config.numClasses() >= 2, "classifier classes", "at least 2 (optNumClasses)",
                 config.numClasses());
         this.config = config;
-        embeddings = addChildBlock("embeddings", new Embeddings(config.vocabSize(), config.maxLength(),
-                config.dModel()));
-        dropout = addChildBlock("dropout", Dropout.builder().optRate((float) config.dropout()).build());
-        for (int i = 0; i < config.layers(); i++) {
-            layers.add(addChildBlock("layer" + i, new TransformerLayer(config, false)));
-        }
-        norm = addChildBlock("norm", LayerNorm.builder().axis(2).build());
+        backbone = addChildBlock("backbone", new Backbone(config, false));
         head = addChildBlock("head", Linear.builder().setUnits(config.numClasses()).build());
     }
 
@@ -68,7 +54,12 @@ public final class EncoderClassifier extends AbstractBlock {
     }
 
     public List<TransformerLayer> layers() {
-        return Collections.unmodifiableList(layers);
+        return backbone.layers();
+    }
+
+    /** The embedding, layer stack and final norm. */
+    public Backbone backbone() {
+        return backbone;
     }
 
     /** Initialises every parameter (seed the engine first for reproducible weights). */
@@ -79,13 +70,7 @@ public final class EncoderClassifier extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        Shape x = new Shape(1, 1, config.dModel());
-        embeddings.initialize(manager, dataType, new Shape(1, 1));
-        dropout.initialize(manager, dataType, x);
-        for (TransformerLayer l : layers) {
-            l.initialize(manager, dataType, x);
-        }
-        norm.initialize(manager, dataType, x);
+        backbone.initialize(manager, dataType, new Shape(1, 1));
         head.initialize(manager, dataType, new Shape(1, config.dModel()));
     }
 
@@ -96,25 +81,16 @@ public final class EncoderClassifier extends AbstractBlock {
     public NDArray logits(ParameterStore ps, NDArray ids, boolean training) {
         long n = ids.getShape().get(1);
         Checks.require(n > 0, "sequence length", "at least 1 token", n);
-        DataType type = embeddings.getParameters().get(0).getValue().getArray().getDataType();
+        Checks.require(n <= config.lengthLimit(), "sequence length", "at most " + config.lengthLimit() + " tokens ("
+                + config.lengthLimitReason() + ")", n);
+        DataType type = backbone.embeddings().getParameters().get(0).getValue().getArray().getDataType();
         try (NDArray pad = ids.eq(config.padId()); NDArray real = pad.logicalNot();
-                NDArray mask = real.toType(type, false)) { // (B, N)
-            NDArray x;
-            try (NDArray e = embeddings.embed(ps, ids, 0, training)) {
-                x = dropout.forward(ps, new NDList(e), training).singletonOrThrow();
-            }
-            for (TransformerLayer l : layers) {
-                NDArray next = l.bidirectional(ps, x, mask, training);
-                x.close();
-                x = next;
-            }
-            NDArray last = x;
-            try (last; NDArray h = norm.forward(ps, new NDList(last), training).singletonOrThrow();
-                    NDArray m3 = mask.expandDims(2); NDArray hm = h.mul(m3); NDArray sum = hm.sum(new int[] {1});
-                    NDArray count = mask.sum(new int[] {1}, true); NDArray safe = Scalars.maximum(count, 1.0);
-                    NDArray pooled = sum.div(safe)) { // (B, Dm)
-                return head.forward(ps, new NDList(pooled), training).singletonOrThrow();
-            }
+                NDArray mask = real.toType(type, false); // (B, N)
+                NDArray h = backbone.bidirectional(ps, ids, mask, training);
+                NDArray m3 = mask.expandDims(2); NDArray hm = h.mul(m3); NDArray sum = hm.sum(new int[] {1});
+                NDArray count = mask.sum(new int[] {1}, true); NDArray safe = Scalars.maximum(count, 1.0);
+                NDArray pooled = sum.div(safe)) { // (B, Dm)
+            return head.forward(ps, new NDList(pooled), training).singletonOrThrow();
         }
     }
 

@@ -17,7 +17,8 @@ import org.leapformer.ops.LinearSpec;
  *
  * @param kind attention mechanism of every layer
  * @param vocabSize V, number of token ids
- * @param maxLength longest sequence (learned positions; cosFormer's causal N)
+ * @param maxLength the training window: the longest sequence of a parallel pass; also the end of
+ *     learned positions and cosFormer's causal N (other models step and generate past it)
  * @param dModel width of the residual stream
  * @param heads H
  * @param headDim D, per head (H·D need not equal d_model)
@@ -31,10 +32,11 @@ import org.leapformer.ops.LinearSpec;
  * @param chunkSize chunk length of the chunked causal form
  * @param trainingForm causal form of the parallel pass (CHUNKED; QUADRATIC as a reference)
  * @param padId token id of padding (masked out of attention and pooling in the classifier)
+ * @param positions position information: learned (capped at maxLength), sinusoidal or none
  */
 public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int dModel, int heads, int headDim,
         int ffnDim, int layers, double dropout, int numClasses, boolean tiedEmbeddings, Integer leapHidden,
-        Double clamp, int chunkSize, Form trainingForm, int padId) {
+        Double clamp, int chunkSize, Form trainingForm, int padId, Positions positions) {
 
     /** Format of {@link #toJson()}. */
     static final int JSON_VERSION = 1;
@@ -58,6 +60,23 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
         Checks.chunkSize(chunkSize);
         Checks.require(trainingForm != null, "training form", "QUADRATIC, CHUNKED or RECURRENT", "null");
         Checks.require(padId >= 0 && padId < vocabSize, "pad id", "an id in [0, " + vocabSize + ")", padId);
+        Checks.require(positions != null, "positions", "one of LEARNED, SINUSOIDAL, NONE", "null");
+        Checks.require(positions != Positions.SINUSOIDAL || dModel % 2 == 0, "d_model with sinusoidal positions",
+                "an even width (sin and cos pairs)", dModel);
+    }
+
+    /**
+     * The longest a sequence, a decoding session or a generation may grow: {@code maxLength} with
+     * learned positions or cosFormer attention (its causal i/N), otherwise no limit.
+     */
+    public long lengthLimit() {
+        return positions == Positions.LEARNED || kind == AttentionKind.COSFORMER ? maxLength : Long.MAX_VALUE;
+    }
+
+    /** Why {@link #lengthLimit()} is what it is, for messages. */
+    String lengthLimitReason() {
+        return positions == Positions.LEARNED ? "learned positions end at maxLength=" + maxLength
+                : "cosFormer's causal proportions i/N need N=maxLength=" + maxLength;
     }
 
     public static Builder builder() {
@@ -83,6 +102,7 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
         b.chunkSize = chunkSize;
         b.trainingForm = trainingForm;
         b.padId = padId;
+        b.positions = positions;
         return b;
     }
 
@@ -131,6 +151,7 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
         o.addProperty("chunkSize", chunkSize);
         o.addProperty("trainingForm", trainingForm.name());
         o.addProperty("padId", padId);
+        o.addProperty("positions", positions.name());
         return o;
     }
 
@@ -147,7 +168,8 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
                 j.integer("maxLength"), j.integer("dModel"), j.integer("heads"), j.integer("headDim"),
                 j.integer("ffnDim"), j.integer("layers"), j.real("dropout"), j.integer("numClasses"),
                 j.bool("tiedEmbeddings"), j.optInteger("leapHidden"), j.optReal("clamp"), j.integer("chunkSize"),
-                j.enumValue("trainingForm", Form.class), j.integer("padId"));
+                j.enumValue("trainingForm", Form.class), j.integer("padId"),
+                o.has("positions") ? j.enumValue("positions", Positions.class) : Positions.LEARNED); // before: learned
     }
 
     /** Parses {@link #toJson()} text. */
@@ -173,6 +195,7 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
         private int chunkSize = LinearSpec.DEFAULT_CHUNK; // 64 tokens
         private Form trainingForm = Form.CHUNKED; // O(N·C) memory, same result as QUADRATIC
         private int padId = 0; // id 0 pads
+        private Positions positions = null; // SINUSOIDAL for a language model (no length cap), LEARNED otherwise
 
         private Builder() {}
 
@@ -256,11 +279,18 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
             return this;
         }
 
+        /** LEARNED, SINUSOIDAL or NONE (default: SINUSOIDAL for a language model, LEARNED for a classifier). */
+        public Builder optPositions(Positions positions) {
+            this.positions = positions;
+            return this;
+        }
+
         /** Validates (messages name the expected and the found value) and builds. */
         public ModelConfig build() {
             LeapEngine.ensureInitialized();
             return new ModelConfig(kind, vocabSize, maxLength, dModel, heads, headDim, ffnDim, layers, dropout,
-                    numClasses, tiedEmbeddings, leapHidden, clamp, chunkSize, trainingForm, padId);
+                    numClasses, tiedEmbeddings, leapHidden, clamp, chunkSize, trainingForm, padId,
+                    positions != null ? positions : numClasses == 0 ? Positions.SINUSOIDAL : Positions.LEARNED);
         }
     }
 }

@@ -82,10 +82,23 @@ class CommandLineTest {
         // 12 sampled tokens after the prompt (an untrained model may sample <pad>/<unk>, decoded as nothing or U+FFFD)
         assertTrue(generated.startsWith("the ") && generated.length() > 4 && generated.length() <= 4 + 12,
                 "'" + generated + "'");
-        Result tooLong = run("generate", "--checkpoint", out.resolve("checkpoints/best.ckpt").toString(), "--prompt",
-                "the cat sat on the mat. the cat sat on", "--tokens", "3");
+        // sinusoidal positions (the language model's default): generation runs past the 32-token window
+        Result past = run("generate", "--checkpoint", out.resolve("checkpoints/best.ckpt").toString(), "--prompt",
+                "the cat sat on the mat. the cat sat on", "--tokens", "40", "--greedy");
+        assertEquals(0, past.code, past.err);
+        assertTrue(past.out.startsWith("the cat sat on the mat. the cat sat on"), past.out);
+
+        Path learned = dir.resolve("learned");
+        assertEquals(0, run(with(new String[] {"train", "--task", "lm", "--data", text.toString(), "--length", "32",
+            "--steps", "2", "--positions", "learned", "--out", learned.toString()}, TINY)).code);
+        Result tooLong = run("generate", "--checkpoint", learned.resolve("checkpoints/best.ckpt").toString(),
+                "--prompt", "the cat sat on the mat. the cat sat on", "--tokens", "3");
         assertEquals(2, tooLong.code);
         assertTrue(tooLong.err.contains("expected fewer than 32 tokens"), tooLong.err);
+        Result tooMany = run("generate", "--checkpoint", learned.resolve("checkpoints/best.ckpt").toString(),
+                "--prompt", "the cat", "--tokens", "30");
+        assertTrue(tooMany.err.contains("generate --tokens: expected at most 25 after a prompt of 7 tokens"),
+                tooMany.err);
     }
 
     @Test

@@ -110,10 +110,20 @@ class ModelShapesTest {
     @Test
     void tooLongInputsAreRejectedBeforeAnyNativeCall() {
         try (NDManager m = manager.newSubManager()) {
-            DecoderLM model = new DecoderLM(ModelConfigs.small(AttentionKind.LEAP).build()).initialize(m, DataType.FLOAT32);
+            DecoderLM model = new DecoderLM(ModelConfigs.small(AttentionKind.LEAP).optPositions(Positions.LEARNED)
+                    .build()).initialize(m, DataType.FLOAT32);
             NDArray ids = m.zeros(new Shape(1, 17), DataType.INT64);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.logits(ids));
-            assertEquals("positions: expected at most maxLength=16, found positions up to 17", e.getMessage());
+            assertEquals("sequence length: expected at most 16 tokens (learned positions end at maxLength=16), found "
+                    + "positions up to 17", e.getMessage());
+            DecoderLM cosformer = new DecoderLM(ModelConfigs.small(AttentionKind.COSFORMER).build()).initialize(m,
+                    DataType.FLOAT32);
+            e = assertThrows(IllegalArgumentException.class, () -> cosformer.logits(ids));
+            assertTrue(e.getMessage().contains("cosFormer's causal proportions i/N need N=maxLength=16"), e.getMessage());
+            DecoderLM sinusoidal = new DecoderLM(ModelConfigs.small(AttentionKind.LEAP).build()).initialize(m,
+                    DataType.FLOAT32);
+            assertEquals(Positions.SINUSOIDAL, sinusoidal.config().positions(), "a language model's default");
+            assertEquals(new Shape(1, 17, 11), sinusoidal.logits(ids).getShape(), "past the window is fine");
         }
     }
 
