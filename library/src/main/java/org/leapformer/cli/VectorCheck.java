@@ -305,11 +305,18 @@ public final class VectorCheck {
                     throw new IllegalArgumentException("LeaP weight " + w + ": expected shape " + dst.getShape()
                             + ", found " + src.getShape());
                 }
-                // a heap array is copied; a direct buffer from toByteBuffer() would be aliased by dst
-                if (dst.getDataType() == DataType.FLOAT64) {
-                    dst.set(src.toType(DataType.FLOAT64, false).toDoubleArray());
-                } else {
-                    dst.set(src.toType(DataType.FLOAT32, false).toType(dst.getDataType(), false).toFloatArray());
+                // copied natively by an index put: set(Buffer) would alias a direct buffer, and makes
+                // libtorch warn "AutoNonVariableTypeMode is deprecated"
+                boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
+                ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+                NDArray c = src.toType(dst.getDataType(), false);
+                try {
+                    dst.set(new ai.djl.ndarray.index.NDIndex("..."), c);
+                } finally {
+                    if (c != src) {
+                        c.close();
+                    }
+                    ai.djl.pytorch.jni.JniUtils.setGradMode(grad);
                 }
             }
         }
