@@ -122,13 +122,30 @@ public final class Backbone extends AbstractBlock {
      * @return LN of the last layer's output, (B, N, Dm)
      */
     public NDArray bidirectional(ParameterStore ps, NDArray ids, NDArray keyMask, boolean training) {
+        return bidirectional(ps, ids, keyMask, training, null);
+    }
+
+    /** As {@link #bidirectional(ParameterStore, NDArray, NDArray, boolean)}, showing every layer to a probe (or null). */
+    public NDArray bidirectional(ParameterStore ps, NDArray ids, NDArray keyMask, boolean training, LayerProbe probe) {
         NDArray x = embed(ps, ids, 0, training);
-        for (TransformerLayer l : layers) {
-            NDArray next = l.bidirectional(ps, x, keyMask, training);
+        for (int i = 0; i < layers.size(); i++) {
+            NDArray next = layers.get(i).bidirectional(ps, x, keyMask, training, attentionProbe(probe, i, x));
             x.close();
             x = next;
+            if (probe != null) {
+                probe.output(i, x);
+            }
         }
         return finish(ps, x, training);
+    }
+
+    /** Tells the probe the layer's input and returns the probe of its attention (null without a probe). */
+    private static MultiHeadAttention.Probe attentionProbe(LayerProbe probe, int layer, NDArray input) {
+        if (probe == null) {
+            return null;
+        }
+        probe.input(layer, input);
+        return (offset, q, k, v, o) -> probe.attention(layer, offset, q, k, v, o);
     }
 
     /**
@@ -141,6 +158,12 @@ public final class Backbone extends AbstractBlock {
      */
     public NDArray causal(ParameterStore ps, NDArray ids, long offset, List<AttentionState> states, Form form,
             boolean training) {
+        return causal(ps, ids, offset, states, form, training, null);
+    }
+
+    /** As {@link #causal(ParameterStore, NDArray, long, List, Form, boolean)}, showing every layer to a probe (or null). */
+    public NDArray causal(ParameterStore ps, NDArray ids, long offset, List<AttentionState> states, Form form,
+            boolean training, LayerProbe probe) {
         Checks.require(states.size() == layers.size(), "attention states", "one per layer (" + layers.size() + ")",
                 states.size());
         long n = ids.getShape().dimension() == 2 ? ids.getShape().get(1) : -1;
@@ -149,10 +172,14 @@ public final class Backbone extends AbstractBlock {
                 "positions up to " + (offset + n));
         NDArray x = embed(ps, ids, offset, training);
         for (int i = 0; i < layers.size(); i++) {
-            AttentionOutput<AttentionState> r = layers.get(i).causal(ps, x, states.get(i), form, training);
+            AttentionOutput<AttentionState> r = layers.get(i).causal(ps, x, states.get(i), form, training,
+                    attentionProbe(probe, i, x));
             x.close();
             x = r.output();
             states.set(i, r.state());
+            if (probe != null) {
+                probe.output(i, x);
+            }
         }
         return finish(ps, x, training);
     }

@@ -88,8 +88,16 @@ public final class DecoderLM extends AbstractBlock {
 
     /** Next-token logits for every position, (B, N, V), in the given causal form. */
     public NDArray logits(ParameterStore ps, NDArray ids, Form form, boolean training) {
+        return logits(ps, ids, form, training, null);
+    }
+
+    /**
+     * Next-token logits (B, N, V) in the given causal form, showing every layer to a probe (or
+     * null): the inspection hook under {@code org.leapformer.inspect}.
+     */
+    public NDArray logits(ParameterStore ps, NDArray ids, Form form, boolean training, LayerProbe probe) {
         List<AttentionState> states = new ArrayList<>(Collections.nCopies(config.layers(), null));
-        NDArray out = run(ps, ids, 0, states, form, training);
+        NDArray out = run(ps, ids, 0, states, form, training, probe);
         for (AttentionState s : states) {
             s.close();
         }
@@ -106,8 +114,8 @@ public final class DecoderLM extends AbstractBlock {
      * state after the last token (the old states are not closed here).
      */
     private NDArray run(ParameterStore ps, NDArray ids, long offset, List<AttentionState> states, Form form,
-            boolean training) {
-        try (NDArray h = backbone.causal(ps, ids, offset, states, form, training)) {
+            boolean training, LayerProbe probe) {
+        try (NDArray h = backbone.causal(ps, ids, offset, states, form, training, probe)) {
             return head(ps, h, training);
         }
     }
@@ -223,6 +231,34 @@ public final class DecoderLM extends AbstractBlock {
             states.addAll(backbone.newStates(manager, batch, dataType));
         }
 
+        private Session(Session from, NDManager parent) {
+            this.manager = parent.newSubManager();
+            this.ps = new ParameterStore(manager, false);
+            this.batch = from.batch;
+            for (AttentionState s : from.states) {
+                states.add(s.copy(manager));
+            }
+        }
+
+        /**
+         * An independent session at the same point, whose states hang from {@code parent}: feeding
+         * one leaves the other as it was (two continuations of one prefix). Cheap for linear
+         * attention: one d×d state per layer and head.
+         */
+        public Session fork(NDManager parent) {
+            return new Session(this, parent);
+        }
+
+        /** The model this session decodes. */
+        public DecoderLM model() {
+            return DecoderLM.this;
+        }
+
+        /** B. */
+        public long batchSize() {
+            return batch;
+        }
+
         /** Tokens consumed so far (the position of the next token). */
         public long length() {
             return states.get(0).length();
@@ -238,10 +274,15 @@ public final class DecoderLM extends AbstractBlock {
          * @return logits (B, N, V) on the manager of {@code ids}
          */
         public NDArray feed(NDArray ids, Form form) {
+            return feed(ids, form, null);
+        }
+
+        /** As {@link #feed(NDArray, Form)}, showing every layer to a probe (or null). */
+        public NDArray feed(NDArray ids, Form form, LayerProbe probe) {
             Checks.require(ids.getShape().dimension() == 2 && ids.getShape().get(0) == batch, "session tokens",
                     "(B=" + batch + ", N)", ids.getShape());
             List<AttentionState> next = new ArrayList<>(states);
-            NDArray logits = run(ps, ids, length(), next, form, false);
+            NDArray logits = run(ps, ids, length(), next, form, false, probe);
             for (AttentionState s : states) {
                 s.close();
             }

@@ -79,6 +79,11 @@ public final class EncoderClassifier extends AbstractBlock {
      * @return logits (B, C)
      */
     public NDArray logits(ParameterStore ps, NDArray ids, boolean training) {
+        return logits(ps, ids, training, null);
+    }
+
+    /** Logits (B, C), showing every layer to a probe (or null): the inspection hook. */
+    public NDArray logits(ParameterStore ps, NDArray ids, boolean training, LayerProbe probe) {
         long n = ids.getShape().get(1);
         Checks.require(n > 0, "sequence length", "at least 1 token", n);
         Checks.require(n <= config.lengthLimit(), "sequence length", "at most " + config.lengthLimit() + " tokens ("
@@ -86,7 +91,7 @@ public final class EncoderClassifier extends AbstractBlock {
         DataType type = backbone.embeddings().getParameters().get(0).getValue().getArray().getDataType();
         try (NDArray pad = ids.eq(config.padId()); NDArray real = pad.logicalNot();
                 NDArray mask = real.toType(type, false); // (B, N)
-                NDArray h = backbone.bidirectional(ps, ids, mask, training);
+                NDArray h = backbone.bidirectional(ps, ids, mask, training, probe);
                 NDArray m3 = mask.expandDims(2); NDArray hm = h.mul(m3); NDArray sum = hm.sum(new int[] {1});
                 NDArray count = mask.sum(new int[] {1}, true); NDArray safe = Scalars.maximum(count, 1.0);
                 NDArray pooled = sum.div(safe)) { // (B, Dm)

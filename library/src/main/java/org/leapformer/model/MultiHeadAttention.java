@@ -94,12 +94,26 @@ public final class MultiHeadAttention extends AbstractBlock {
      * @return (B, N, Dm)
      */
     public NDArray bidirectional(ParameterStore ps, NDArray x, NDArray keyMask, boolean training) {
+        return bidirectional(ps, x, keyMask, training, null);
+    }
+
+    /** {@link #bidirectional(ParameterStore, NDArray, NDArray, boolean)}, showing q, k, v and the core's output to a probe. */
+    public NDArray bidirectional(ParameterStore ps, NDArray x, NDArray keyMask, boolean training, Probe probe) {
         checkInput(x);
         try (NDArray q = heads(ps, query, x, training); NDArray k = heads(ps, key, x, training);
                 NDArray v = heads(ps, value, x, training);
                 NDArray o = core.bidirectional(ps, q, k, v, keyMask, training)) {
+            if (probe != null) {
+                probe.attention(0, q, k, v, o);
+            }
             return merge(ps, o, training);
         }
+    }
+
+    /** Sees q, k, v (B, H, N, D) and the core's output (B, H, N, Dv); the arrays are borrowed. */
+    @FunctionalInterface
+    public interface Probe {
+        void attention(long offset, NDArray q, NDArray k, NDArray v, NDArray output);
     }
 
     /**
@@ -111,12 +125,21 @@ public final class MultiHeadAttention extends AbstractBlock {
      */
     public AttentionOutput<AttentionState> causal(ParameterStore ps, NDArray x, AttentionState state, Form form,
             boolean training) {
+        return causal(ps, x, state, form, training, null);
+    }
+
+    /** {@link #causal(ParameterStore, NDArray, AttentionState, Form, boolean)}, showing q, k, v and the core's output to a probe. */
+    public AttentionOutput<AttentionState> causal(ParameterStore ps, NDArray x, AttentionState state, Form form,
+            boolean training, Probe probe) {
         checkInput(x);
         checkState(state);
         try (NDArray q = heads(ps, query, x, training); NDArray k = heads(ps, key, x, training);
                 NDArray v = heads(ps, value, x, training)) {
             AttentionOutput<AttentionState> r = core.causal(ps, q, k, v, state, form, training);
             try (NDArray o = r.output()) {
+                if (probe != null) {
+                    probe.attention(state == null ? 0 : state.length(), q, k, v, o);
+                }
                 return new AttentionOutput<>(merge(ps, o, training), r.state());
             }
         }

@@ -80,8 +80,15 @@ public final class TransformerLayer extends AbstractBlock {
      * @return (B, N, Dm)
      */
     public NDArray bidirectional(ParameterStore ps, NDArray x, NDArray keyMask, boolean training) {
+        return bidirectional(ps, x, keyMask, training, null);
+    }
+
+    /** As {@link #bidirectional(ParameterStore, NDArray, NDArray, boolean)}, with an attention probe (or null). */
+    public NDArray bidirectional(ParameterStore ps, NDArray x, NDArray keyMask, boolean training,
+            MultiHeadAttention.Probe probe) {
         NDArray h;
-        try (NDArray n = one(norm1, ps, x, training); NDArray a = attention.bidirectional(ps, n, keyMask, training);
+        try (NDArray n = one(norm1, ps, x, training);
+                NDArray a = attention.bidirectional(ps, n, keyMask, training, probe);
                 NDArray d = one(drop1, ps, a, training)) {
             h = x.add(d);
         }
@@ -94,10 +101,16 @@ public final class TransformerLayer extends AbstractBlock {
      */
     public AttentionOutput<AttentionState> causal(ParameterStore ps, NDArray x, AttentionState state, Form form,
             boolean training) {
+        return causal(ps, x, state, form, training, null);
+    }
+
+    /** As {@link #causal(ParameterStore, NDArray, AttentionState, Form, boolean)}, with an attention probe (or null). */
+    public AttentionOutput<AttentionState> causal(ParameterStore ps, NDArray x, AttentionState state, Form form,
+            boolean training, MultiHeadAttention.Probe probe) {
         NDArray h;
         AttentionState next;
         try (NDArray n = one(norm1, ps, x, training)) {
-            AttentionOutput<AttentionState> a = attention.causal(ps, n, state, form, training);
+            AttentionOutput<AttentionState> a = attention.causal(ps, n, state, form, training, probe);
             next = a.state();
             try (NDArray ao = a.output(); NDArray d = one(drop1, ps, ao, training)) {
                 h = x.add(d);

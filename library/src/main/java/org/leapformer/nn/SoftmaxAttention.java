@@ -38,6 +38,11 @@ public final class SoftmaxAttention extends AbstractBlock implements AttentionCo
         return new Builder();
     }
 
+    /** The logit scale, or null for 1/√D. */
+    public Double scale() {
+        return scale;
+    }
+
     @Override
     public AttentionKind kind() {
         return AttentionKind.SOFTMAX;

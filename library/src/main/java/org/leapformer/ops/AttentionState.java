@@ -12,6 +12,12 @@ public interface AttentionState extends AutoCloseable {
     /** Number of tokens consumed so far (the absolute position of the next token). */
     long length();
 
+    /**
+     * An independent copy whose arrays hang from a new sub-manager of {@code parent} (a fork:
+     * continuing one leaves the other as it was).
+     */
+    AttentionState copy(ai.djl.ndarray.NDManager parent);
+
     /** Releases the state's arrays. */
     @Override
     void close();

@@ -34,6 +34,11 @@ public final class KvCache implements AttentionState {
         return new KvCache(parent, keys, values);
     }
 
+    @Override
+    public KvCache copy(NDManager parent) {
+        return new KvCache(parent, keys.duplicate(), values.duplicate());
+    }
+
     KvCache next(NDArray newKeys, NDArray newValues) {
         return new KvCache(parent, newKeys, newValues);
     }

@@ -252,6 +252,48 @@ public final class LinearForms {
     }
 
     /**
+     * The normalised attention weights of a whole sequence, (B, H, N, N): w_ij = s_ij / max(Σ_j s_ij,
+     * c) with s_ij = φq_i·φk_j over the keys query i reads (all real keys, or those up to i when
+     * causal). Row i times v is the form's output for query i. For inspection: the forms never build
+     * this N×N matrix but the quadratic one.
+     *
+     * @param keyMask (B, N) 1 for real keys, or null
+     */
+    public static NDArray weights(NDArray fq, NDArray fk, NDArray keyMask, boolean causal, LinearSpec spec) {
+        DataType acc = Checks.accumulationType(fq.getDataType());
+        NDArray q = fq.toType(acc, false); // fq itself when already in acc
+        NDArray k = fk.toType(acc, false);
+        NDArray scores;
+        try (NDArray kt = transposeLast(k)) {
+            scores = q.matMul(kt); // (B, H, N, N)
+        }
+        if (q != fq) {
+            q.close();
+        }
+        if (k != fk) {
+            k.close();
+        }
+        long n = fk.getShape().get(2);
+        if (causal) {
+            try (NDArray mask = lowerTriangle(fq.getManager(), n, acc)) {
+                NDArray masked = scores.mul(mask);
+                scores.close();
+                scores = masked;
+            }
+        }
+        if (keyMask != null) {
+            try (NDArray m = keyMask.toType(DataType.FLOAT64, false); NDArray r = m.reshape(fk.getShape().get(0), 1, 1,
+                    n); NDArray f = r.toType(acc, false)) {
+                NDArray masked = scores.mul(f);
+                scores.close();
+                scores = masked;
+            }
+        }
+        NDArray den = scores.sum(new int[] {3}, true);
+        return normalize(scores, den, spec.clamp());
+    }
+
+    /**
      * num / den with the clamp: max(den, c); without a clamp, a denominator of exactly 0 (whose
      * numerator is then 0 too, as features are non-negative) gives 0, never NaN.
      */

@@ -81,6 +81,11 @@ public final class LinearState implements AttentionState {
         return new LinearState(parent, newS, newZ, length + tokens, blocks);
     }
 
+    @Override
+    public LinearState copy(NDManager parent) {
+        return new LinearState(parent, s.duplicate(), z.duplicate(), length, blocks);
+    }
+
     /** Σ φk(k) vᵀ, (B, H, F, Dv). */
     public NDArray s() {
         return s;

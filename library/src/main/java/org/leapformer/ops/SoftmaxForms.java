@@ -91,6 +91,46 @@ public final class SoftmaxForms {
     }
 
     /**
+     * The attention weights softmax(q kᵀ · scale) of a whole sequence, (B, H, N, N): row i is what
+     * query i gives each key, masked keys and (when causal) future keys get 0. For inspection: it
+     * is the N×N matrix the forms multiply by v.
+     *
+     * @param keyMask (B, N) 1 for real keys, or null
+     */
+    public static NDArray weights(NDArray q, NDArray k, NDArray keyMask, boolean causal, Double scale) {
+        DataType acc = Checks.accumulationType(q.getDataType());
+        NDArray qq = q.toType(acc, false); // q itself when already in acc
+        NDArray kk = k.toType(acc, false);
+        NDArray logits = logits(qq, kk, scale);
+        if (qq != q) {
+            qq.close();
+        }
+        if (kk != k) {
+            kk.close();
+        }
+        long n = k.getShape().get(2);
+        if (keyMask != null) {
+            try (NDArray m = keyMask.toType(DataType.FLOAT64, false); NDArray r = m.reshape(k.getShape().get(0), 1, 1,
+                    n); NDArray shut = r.eq(0); NDArray f = shut.toType(acc, false);
+                    NDArray penalty = Scalars.mul(f, MASKED)) {
+                NDArray masked = logits.add(penalty);
+                logits.close();
+                logits = masked;
+            }
+        }
+        if (causal) {
+            try (NDArray penalty = causalPenalty(q.getManager(), q.getShape().get(2), 0, acc)) {
+                NDArray masked = logits.add(penalty);
+                logits.close();
+                logits = masked;
+            }
+        }
+        NDArray w = logits.softmax(3);
+        logits.close();
+        return w;
+    }
+
+    /**
      * A copy in the given type. (On the PyTorch engine toType(sameType, true) returns an alias,
      * and an array created from a Java buffer aliases that buffer: the cache must own its memory.)
      */
