@@ -1,0 +1,62 @@
+package org.leapformer.inspect;
+
+import java.util.Map;
+
+/**
+ * What one attention layer did for one new token of a causal sequence, as plain values (B
+ * sequences, H heads). Recorded by a {@link Stepper} (per layer of a model) or a
+ * {@link LayerStepper} (one attention layer).
+ *
+ * <pre>
+ *   queryProportion, keyProportion   (B, H)     the new token's p_q, p_k (LeaP) or i/N (cosFormer); null otherwise
+ *   stateNorms                       (B, H) each  ‖S_sin‖, ‖S_cos‖, ‖z_sin‖, ‖z_cos‖ after the token
+ *                                                 (ReLU-linear: ‖S‖, ‖z‖; softmax: none)
+ *   denominator                      (B, H)     φ(q)·z, the normaliser before the clamp (linear attention)
+ *   attentionRow                     (B, H, t+1) the weights the new token gives every token so far (when kept)
+ *   output                           (B, H, Dv) the attention output of the new token
+ * </pre>
+ *
+ * @param layer the layer's index (0 for a lone layer)
+ * @param position the token's absolute position t (0-based)
+ * @param queryProportion see above; null for ReLU-linear and softmax attention
+ * @param keyProportion see above; null for ReLU-linear and softmax attention
+ * @param stateNorms Frobenius norms of the state blocks by name ("S_sin", "S_cos", "z_sin", "z_cos"; "S", "z"
+ *     for ReLU-linear); empty for softmax
+ * @param denominator see above; null for softmax
+ * @param attentionRow see above; null unless past keys are kept (always there for softmax, whose cache holds them)
+ * @param output see above
+ */
+public record LayerStep(int layer, long position, Values queryProportion, Values keyProportion,
+        Map<String, Values> stateNorms, Values denominator, Values attentionRow, Values output) {
+
+    /** The new token's query proportion in sequence b, head h. */
+    public float queryProportion(int b, int h) {
+        if (queryProportion == null) {
+            throw new IllegalStateException("layer " + layer + ": expected a LEAP or COSFORMER attention, which has "
+                    + "proportions; this one has none");
+        }
+        return queryProportion.get(b, h);
+    }
+
+    /** The new token's key proportion in sequence b, head h. */
+    public float keyProportion(int b, int h) {
+        if (keyProportion == null) {
+            throw new IllegalStateException("layer " + layer + ": expected a LEAP or COSFORMER attention, which has "
+                    + "proportions; this one has none");
+        }
+        return keyProportion.get(b, h);
+    }
+
+    /**
+     * The weights token t gives tokens 0..t in sequence b, head h.
+     *
+     * @throws IllegalStateException when past keys were not kept
+     */
+    public float[] attentionRow(int b, int h) {
+        if (attentionRow == null) {
+            throw new IllegalStateException("attention row of layer " + layer + ": expected a stepper that keeps past "
+                    + "keys (keepKeys = true), found one that does not (its memory per token is constant)");
+        }
+        return attentionRow.row(b, h);
+    }
+}
