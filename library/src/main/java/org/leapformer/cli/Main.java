@@ -61,7 +61,7 @@ public final class Main {
         HELP.put("generate", """
                   generate --checkpoint FILE [--prompt TEXT] [--tokens N (default: the training window; more than
                            that unless the model's positions are learned)]
-                           [--temperature 0.8] [--top-k 20] [--greedy] [--seed 1]""");
+                           [--temperature 0.8] [--top-k 20] [--top-p 1.0] [--greedy] [--seed 1]""");
         HELP.put("experiment", """
                   experiment --out DIR [--steps 300] [--tasks listops,lm] [--attentions leap,cosformer,softmax]
                              [--seed 42]

@@ -103,7 +103,7 @@ final class Training {
                 console.println("resuming " + latest + " at step " + trainer.step());
             } else {
                 Task task = Tasks.create(listops ? Tasks.CLASSIFIER : Tasks.LANGUAGE_MODEL, mc, manager,
-                        DataType.FLOAT32);
+                        DataType.FLOAT32, data.tokenizer()); // a language model's checkpoints carry its tokenizer
                 trainer = new Trainer(task, tc);
             }
             boolean finished = resume && trainer.step() >= tc.steps() && Files.isRegularFile(dir.resolve("summary.json"));
@@ -248,34 +248,34 @@ final class Training {
 
     static int generate(String[] args, PrintStream out) {
         Args a = Args.parse("generate", args, 1, Set.of("checkpoint", "prompt", "tokens", "temperature", "top-k",
-                "seed"), Set.of("greedy"));
+                "top-p", "seed"), Set.of("greedy"));
         Path file = a.path("checkpoint", null);
         if (file == null) {
             throw new IllegalArgumentException("generate: expected --checkpoint FILE, found none");
         }
         requireCheckpointFile("generate", file);
-        Path runDir = runDir(file);
-        JsonObject run = readRun(runDir);
-        if (!run.has("tokenizer")) {
-            throw new IllegalArgumentException("generate: expected a language-model checkpoint, found a "
-                    + run.get("task").getAsString() + " run in " + runDir);
-        }
-        Tokenizer tok = TaskData.loadTokenizer(runDir.resolve("vocabulary.txt"), run.get("tokenizer").getAsString());
         Sampling sampling = a.flag("greedy") ? Sampling.greedyDecoding()
                 : Sampling.sample(a.number("temperature", 0.8, 1e-3, 100), a.positiveInt("top-k", 20),
-                        a.nonNegativeLong("seed", 1));
-        String prompt = a.string("prompt", "\n");
-        int[] ids = tok.encode(prompt);
-        if (ids.length == 0) {
-            throw new IllegalArgumentException("generate --prompt: expected text the vocabulary knows, found '"
-                    + prompt + "'");
-        }
+                        a.number("top-p", 1.0, 1e-6, 1.0), a.nonNegativeLong("seed", 1));
         try (NDManager manager = LeapEngine.newManager()) {
             Checkpoint ck = Checkpoint.read(file);
-            Task task = ck.newTask(manager);
-            if (!(task.block() instanceof DecoderLM lm)) {
-                throw new IllegalArgumentException("generate: expected a language model, found " + ck.modelType());
+            if (!Tasks.LANGUAGE_MODEL.equals(ck.modelType())) {
+                throw new IllegalArgumentException("generate: expected a language-model checkpoint, found a "
+                        + ck.modelType() + " checkpoint in " + file);
             }
+            Tokenizer tok = ck.tokenizer();
+            if (tok == null) { // written before checkpoints carried their tokenizer: the run folder's
+                Path runDir = runDir(file);
+                JsonObject run = readRun(runDir);
+                tok = TaskData.loadTokenizer(runDir.resolve("vocabulary.txt"), run.get("tokenizer").getAsString());
+            }
+            String prompt = a.string("prompt", "\n");
+            int[] ids = tok.encode(prompt);
+            if (ids.length == 0) {
+                throw new IllegalArgumentException("generate --prompt: expected text the vocabulary knows, found '"
+                        + prompt + "'");
+            }
+            DecoderLM lm = (DecoderLM) ck.newTask(manager).block();
             long limit = lm.config().lengthLimit(); // learned positions and cosFormer end at maxLength
             if (ids.length >= limit) {
                 throw new IllegalArgumentException("generate --prompt: expected fewer than " + limit

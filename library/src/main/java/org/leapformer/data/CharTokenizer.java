@@ -32,6 +32,11 @@ public final class CharTokenizer implements Tokenizer {
      * @throws IllegalArgumentException when it lacks {@code <pad>} or {@code <unk>}, or holds a
      *     token that is neither a special nor a single code point
      */
+    @Override
+    public String kind() {
+        return "char";
+    }
+
     public CharTokenizer(Vocabulary vocabulary) {
         if (vocabulary == null) {
             throw new IllegalArgumentException("vocabulary: expected a vocabulary, found null");

@@ -14,7 +14,8 @@ import java.util.List;
  * <p>Searched, in order: the directory named by the system property {@value #DIRECTORY_PROPERTY},
  * then by the environment variable {@value #DIRECTORY_VARIABLE}, then {@code data/} in the
  * working directory and each of its parents (so notebooks, whose working directory is
- * {@code notebooks/}, find it too).
+ * {@code notebooks/}, find it too). Outside a checkout the copy inside the library's jar is used:
+ * it is written once to {@code java.io.tmpdir/leapformer-data/} (atomically) and read from there.
  */
 public final class Corpora {
 
@@ -33,8 +34,46 @@ public final class Corpora {
      * @throws IllegalStateException naming every place searched when it is in none
      */
     public static Path shipped() {
-        return locate(SHIPPED_FILE, System.getProperty(DIRECTORY_PROPERTY), System.getenv(DIRECTORY_VARIABLE),
-                Paths.get("").toAbsolutePath());
+        try {
+            return locate(SHIPPED_FILE, System.getProperty(DIRECTORY_PROPERTY), System.getenv(DIRECTORY_VARIABLE),
+                    Paths.get("").toAbsolutePath());
+        } catch (IllegalStateException notInACheckout) {
+            Path extracted = fromResource(SHIPPED_FILE, Paths.get(System.getProperty("java.io.tmpdir"), "leapformer-data"));
+            if (extracted == null) {
+                throw notInACheckout;
+            }
+            return extracted;
+        }
+    }
+
+    /**
+     * The library's copy of a shipped file, written to {@code dir} unless a copy of the same size is
+     * already there; null when the jar has no such resource.
+     */
+    static Path fromResource(String name, Path dir) {
+        String resource = "/org/leapformer/data/" + name;
+        try (java.io.InputStream in = Corpora.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                return null;
+            }
+            byte[] bytes = in.readAllBytes();
+            Path file = dir.resolve(name);
+            if (Files.isRegularFile(file) && Files.size(file) == bytes.length) {
+                return file;
+            }
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
+            try {
+                Files.write(tmp, bytes);
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the shipped " + name + " to " + dir, e);
+        }
     }
 
     /** The shipped corpus as text, checked like every reader here (UTF-8, final newline, no NUL). */
@@ -69,7 +108,7 @@ public final class Corpora {
             searched.add(candidate.toString());
         }
         throw new IllegalStateException("shipped corpus: expected " + name + " in one of " + searched
-                + ", found it in none; set -D" + DIRECTORY_PROPERTY + "=DIR or " + DIRECTORY_VARIABLE
-                + "=DIR to the repository's data/ folder");
+                + ", found it in none (nor in the library's jar); set -D" + DIRECTORY_PROPERTY + "=DIR or "
+                + DIRECTORY_VARIABLE + "=DIR to the repository's data/ folder");
     }
 }

@@ -14,4 +14,20 @@ public interface Tokenizer {
 
     /** The text of ids; padding is skipped. */
     String decode(int[] ids);
+
+    /** "char" or "word": how {@link #of} rebuilds this tokenizer from its vocabulary (in a checkpoint). */
+    String kind();
+
+    /**
+     * The tokenizer of a kind over a vocabulary.
+     *
+     * @throws IllegalArgumentException for a kind other than "char" and "word"
+     */
+    static Tokenizer of(String kind, Vocabulary vocabulary) {
+        return switch (kind) {
+            case "char" -> new CharTokenizer(vocabulary);
+            case "word" -> new WordTokenizer(vocabulary);
+            default -> throw new IllegalArgumentException("tokenizer kind: expected char or word, found '" + kind + "'");
+        };
+    }
 }

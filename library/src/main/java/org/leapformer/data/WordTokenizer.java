@@ -30,6 +30,11 @@ public final class WordTokenizer implements Tokenizer {
      *
      * @throws IllegalArgumentException when it lacks {@code <pad>}, {@code <unk>} or {@code <eos>}
      */
+    @Override
+    public String kind() {
+        return "word";
+    }
+
     public WordTokenizer(Vocabulary vocabulary) {
         if (vocabulary == null) {
             throw new IllegalArgumentException("vocabulary: expected a vocabulary, found null");

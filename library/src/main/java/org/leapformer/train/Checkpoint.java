@@ -26,8 +26,10 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipEntry;
@@ -35,6 +37,8 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.leapformer.model.Json;
 import org.leapformer.model.ModelConfig;
+import org.leapformer.data.Tokenizer;
+import org.leapformer.data.Vocabulary;
 
 /**
  * A training checkpoint: a zip with {@code checkpoint.json} (format version, model type, model
@@ -78,9 +82,11 @@ public final class Checkpoint {
     private final DataType dataType;
     private final byte[] parameters;
     private final byte[] optimizer;
+    private final Tokenizer tokenizer;
 
     private Checkpoint(Path file, String modelType, ModelConfig modelConfig, TrainingConfig trainingConfig,
-            Progress progress, DataType dataType, byte[] parameters, byte[] optimizer) {
+            Progress progress, DataType dataType, byte[] parameters, byte[] optimizer, Tokenizer tokenizer) {
+        this.tokenizer = tokenizer;
         this.file = file;
         this.modelType = modelType;
         this.modelConfig = modelConfig;
@@ -112,9 +118,14 @@ public final class Checkpoint {
         return dataType;
     }
 
-    /** A new model of the checkpoint's type and configuration holding its parameters. */
+    /** The tokenizer of a language model trained on text, or null (a classifier, or token ids). */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** A new model of the checkpoint's type and configuration holding its parameters (and its tokenizer). */
     public Task newTask(NDManager manager) {
-        Task task = Tasks.create(modelType, modelConfig, manager, dataType);
+        Task task = Tasks.create(modelType, modelConfig, manager, dataType, tokenizer);
         loadParameters(task.block());
         return task;
     }
@@ -149,6 +160,14 @@ public final class Checkpoint {
         p.addProperty("seconds", progress.seconds());
         meta.add("progress", p);
         meta.addProperty("dataType", dataTypeOf(task.block()).name());
+        if (task.tokenizer() != null) {
+            JsonObject tok = new JsonObject();
+            tok.addProperty("kind", task.tokenizer().kind());
+            com.google.gson.JsonArray tokens = new com.google.gson.JsonArray();
+            task.tokenizer().vocabulary().tokens().forEach(tokens::add);
+            tok.add("tokens", tokens);
+            meta.add("tokenizer", tok);
+        }
         JsonObject sha = new JsonObject();
         sha.addProperty(PARAMS, sha256(params));
         sha.addProperty(OPTIMIZER, sha256(opt));
@@ -234,9 +253,20 @@ public final class Checkpoint {
                     p.longValue("bestStep"), p.integer("badEvaluations"),
                     p.optReal("seconds") == null ? 0 : p.optReal("seconds"));
             DataType type = DataType.valueOf(j.string("dataType"));
+            Tokenizer tokenizer = null;
+            if (meta.has("tokenizer")) {
+                Json t = new Json(META + " tokenizer", j.object("tokenizer"));
+                List<String> tokens = new ArrayList<>();
+                try {
+                    meta.getAsJsonObject("tokenizer").getAsJsonArray("tokens").forEach(e -> tokens.add(e.getAsString()));
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException(META + " tokenizer: expected a list of tokens in 'tokens'", e);
+                }
+                tokenizer = Tokenizer.of(t.string("kind"), Vocabulary.of(tokens));
+            }
             return new Checkpoint(file, j.string("modelType"), ModelConfig.fromJson(j.object("model")),
                     TrainingConfig.fromJson(j.object("training")), progress, type, entries.get(PARAMS),
-                    entries.get(OPTIMIZER));
+                    entries.get(OPTIMIZER), tokenizer);
         } catch (IllegalArgumentException e) {
             throw new CorruptCheckpointException(file, e.getMessage(), e);
         }

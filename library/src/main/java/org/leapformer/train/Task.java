@@ -3,6 +3,7 @@ package org.leapformer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import org.leapformer.data.Tokenizer;
 import org.leapformer.model.ModelConfig;
 
 /**
@@ -19,6 +20,11 @@ public interface Task {
 
     /** "classifier" or "language-model" (stored in checkpoints). */
     String modelType();
+
+    /** The tokenizer of a language model's text, stored in its checkpoints; null when there is none. */
+    default Tokenizer tokenizer() {
+        return null;
+    }
 
     /**
      * Forward pass of a batch.

@@ -8,6 +8,8 @@ import ai.djl.training.ParameterStore;
 import org.leapformer.model.DecoderLM;
 import org.leapformer.model.EncoderClassifier;
 import org.leapformer.model.ModelConfig;
+import org.leapformer.data.Tokenizer;
+import org.leapformer.ops.Checks;
 
 /** The tasks of the paper's experiments. */
 public final class Tasks {
@@ -21,12 +23,24 @@ public final class Tasks {
 
     /** Classification: inputs (ids (B, N)), labels (class (B)); cross-entropy, accuracy. */
     public static Task classifier(EncoderClassifier model) {
-        return new LogitsTask(model, model.config(), CLASSIFIER, model::logits);
+        return new LogitsTask(model, model.config(), CLASSIFIER, model::logits, null);
     }
 
     /** Language modelling: inputs (ids (B, N)), labels (next ids (B, N), negative ignored). */
     public static Task languageModel(DecoderLM model) {
-        return new LogitsTask(model, model.config(), LANGUAGE_MODEL, model::logits);
+        return languageModel(model, null);
+    }
+
+    /**
+     * Language modelling of text: checkpoints carry the tokenizer, so a trained model loads ready
+     * to use ({@code org.leapformer.inspect.TrainedLM}).
+     */
+    public static Task languageModel(DecoderLM model, Tokenizer tokenizer) {
+        if (tokenizer != null) {
+            Checks.require(tokenizer.vocabulary().size() == model.config().vocabSize(), "tokenizer vocabulary",
+                    "V=" + model.config().vocabSize() + " tokens (the model's)", tokenizer.vocabulary().size());
+        }
+        return new LogitsTask(model, model.config(), LANGUAGE_MODEL, model::logits, tokenizer);
     }
 
     /** How a model turns ids into logits. */
@@ -36,7 +50,8 @@ public final class Tasks {
     }
 
     /** A model whose loss is the cross-entropy of its logits against the labels. */
-    private record LogitsTask(Block block, ModelConfig modelConfig, String modelType, Logits logits) implements Task {
+    private record LogitsTask(Block block, ModelConfig modelConfig, String modelType, Logits logits,
+            Tokenizer tokenizer) implements Task {
         @Override
         public NDArray[] lossSums(ParameterStore ps, TrainingBatch batch, boolean training) {
             try (NDArray out = logits.apply(ps, batch.inputs().get(0), training)) {
@@ -50,9 +65,15 @@ public final class Tasks {
      * restore a checkpoint into).
      */
     public static Task create(String modelType, ModelConfig config, NDManager manager, DataType dataType) {
+        return create(modelType, config, manager, dataType, null);
+    }
+
+    /** As {@link #create(String, ModelConfig, NDManager, DataType)}, with a language model's tokenizer (or null). */
+    public static Task create(String modelType, ModelConfig config, NDManager manager, DataType dataType,
+            Tokenizer tokenizer) {
         return switch (modelType) {
             case CLASSIFIER -> classifier(new EncoderClassifier(config).initialize(manager, dataType));
-            case LANGUAGE_MODEL -> languageModel(new DecoderLM(config).initialize(manager, dataType));
+            case LANGUAGE_MODEL -> languageModel(new DecoderLM(config).initialize(manager, dataType), tokenizer);
             default -> throw new IllegalArgumentException("model type: expected " + CLASSIFIER + " or "
                     + LANGUAGE_MODEL + ", found " + modelType);
         };

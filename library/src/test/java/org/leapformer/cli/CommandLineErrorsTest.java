@@ -129,7 +129,7 @@ class CommandLineErrorsTest {
                 "--val-examples", "8", "--steps", "2", "--layers", "1", "--d-model", "16", "--head-dim", "8",
                 "--batch", "4", "--quiet", "--out", out.toString()).code);
         refused(cli("generate", "--checkpoint", out.resolve("checkpoints/latest.ckpt").toString()),
-                "generate: expected a language-model checkpoint, found a listops run");
+                "generate: expected a language-model checkpoint, found a classifier checkpoint");
         String summary = readString(out.resolve("summary.json"));
         assertFalse(summary.contains("perplexity"), "ListOps has no perplexity: " + summary);
     }

@@ -29,6 +29,21 @@ class CorporaTest {
     }
 
     @Test
+    void outsideACheckoutTheCopyInTheJarIsWrittenOnceAndRead() throws Exception {
+        Path file = Corpora.fromResource(Corpora.SHIPPED_FILE, dir.resolve("cache"));
+        assertTrue(file != null && Files.isRegularFile(file), "the library carries the corpus");
+        assertEquals(Files.size(Corpora.shipped()), Files.size(file));
+        long modified = Files.getLastModifiedTime(file).toMillis();
+        Thread.sleep(20);
+        assertEquals(file, Corpora.fromResource(Corpora.SHIPPED_FILE, dir.resolve("cache")));
+        assertEquals(modified, Files.getLastModifiedTime(file).toMillis(), "an existing copy is reused");
+        try (var files = Files.list(dir.resolve("cache"))) {
+            assertEquals(1, files.count(), "no temporary file left");
+        }
+        assertEquals(null, Corpora.fromResource("none.txt", dir.resolve("cache")));
+    }
+
+    @Test
     void aMissingCorpusNamesEveryPlaceSearched() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("a").resolve("b"));
         IllegalStateException e = assertThrows(IllegalStateException.class,
