@@ -50,6 +50,7 @@ class LeapformerIntegration : JupyterIntegration() {
             "org.leapformer.*",
             "org.leapformer.ops.*",
             "org.leapformer.nn.*",
+            "org.leapformer.inspect.*",
             "org.leapformer.jupyter.*",
             "ai.djl.ndarray.*",
             "ai.djl.ndarray.types.*",
