@@ -35,6 +35,7 @@ public record LayerStep(int layer, long position, Values queryProportion, Values
             throw new IllegalStateException("layer " + layer + ": expected a LEAP or COSFORMER attention, which has "
                     + "proportions; this one has none");
         }
+        checkIndex(b, h);
         return queryProportion.get(b, h);
     }
 
@@ -44,6 +45,7 @@ public record LayerStep(int layer, long position, Values queryProportion, Values
             throw new IllegalStateException("layer " + layer + ": expected a LEAP or COSFORMER attention, which has "
                     + "proportions; this one has none");
         }
+        checkIndex(b, h);
         return keyProportion.get(b, h);
     }
 
@@ -57,6 +59,22 @@ public record LayerStep(int layer, long position, Values queryProportion, Values
             throw new IllegalStateException("attention row of layer " + layer + ": expected a stepper that keeps past "
                     + "keys (keepKeys = true), found one that does not (its memory per token is constant)");
         }
+        checkIndex(b, h);
         return attentionRow.row(b, h);
+    }
+
+    /** B. */
+    public int batchSize() {
+        return (int) output.shape(0);
+    }
+
+    /** H. */
+    public int heads() {
+        return (int) output.shape(1);
+    }
+
+    private void checkIndex(int b, int h) {
+        org.leapformer.ops.Checks.require(b >= 0 && b < batchSize(), "sequence index", "0.." + (batchSize() - 1), b);
+        org.leapformer.ops.Checks.require(h >= 0 && h < heads(), "head index", "0.." + (heads() - 1), h);
     }
 }

@@ -211,7 +211,9 @@ class StepperTest extends ManagedTest {
                         () -> st.layer(0).attentionRow(0, 0));
                 assertTrue(r.getMessage().contains("expected a stepper that keeps past keys"), r.getMessage());
                 e = assertThrows(IllegalArgumentException.class, () -> st.layer(0).queryProportion(0, 2));
-                assertTrue(e.getMessage().startsWith("index 1: expected 0..1"), e.getMessage());
+                assertEquals("head index: expected 0..1, found 2", e.getMessage());
+                e = assertThrows(IllegalArgumentException.class, () -> st.layer(0).keyProportion(1, 0));
+                assertEquals("sequence index: expected 0..0, found 1", e.getMessage());
             }
         }
     }
