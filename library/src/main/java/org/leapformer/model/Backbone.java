@@ -100,6 +100,10 @@ public final class Backbone extends AbstractBlock {
         norm.initialize(manager, dataType, x);
     }
 
+    LayerNorm finalNorm() {
+        return norm;
+    }
+
     /** dropout(embed(ids)) at positions offset.., (B, N, Dm). */
     NDArray embed(ParameterStore ps, NDArray ids, long offset, boolean training) {
         try (NDArray e = embeddings.embed(ps, ids, offset, training)) {

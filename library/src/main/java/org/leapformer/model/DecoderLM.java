@@ -43,6 +43,8 @@ public final class DecoderLM extends AbstractBlock {
     private final Backbone backbone;
     private final Linear head;
     private DataType dataType = DataType.FLOAT32;
+    /** Whether {@link #generate} decodes on the JVM when it can (tests compare both paths). */
+    boolean useJvmDecoder = true;
 
     public DecoderLM(ModelConfig config) {
         super(VERSION);
@@ -63,6 +65,11 @@ public final class DecoderLM extends AbstractBlock {
     /** The embedding, layer stack and final norm. */
     public Backbone backbone() {
         return backbone;
+    }
+
+    /** The output projection, or null when tied to the token table. */
+    Linear headLinear() {
+        return head;
     }
 
     /** Initialises every parameter (seed the engine first for reproducible weights). */
@@ -142,8 +149,9 @@ public final class DecoderLM extends AbstractBlock {
 
     /**
      * Generates tokens after a prompt, one at a time from the recurrent state (constant memory
-     * per token for linear attention). The prompt is fed through the chunked form, then every new
-     * token through the recurrent form.
+     * per token for linear attention). On the CPU every token goes through {@link JvmDecoder}, the
+     * fused recurrent path computed on the JVM; elsewhere (a GPU) the prompt is fed through the
+     * chunked form, then every new token through the recurrent form of a {@link Session}.
      *
      * @param prompt token ids, at least one
      * @param maxNewTokens how many tokens to add (prompt + new ≤ {@link ModelConfig#lengthLimit()}: no
@@ -160,6 +168,21 @@ public final class DecoderLM extends AbstractBlock {
         Sampling.Picker picker = sampling.picker();
         int[] out = new int[maxNewTokens];
         if (maxNewTokens == 0) {
+            return out;
+        }
+        if (useJvmDecoder && JvmDecoder.supports(this)) { // the fused recurrent path: no native call per token
+            JvmDecoder decoder = JvmDecoder.of(this);
+            JvmDecoder.State state = decoder.newState();
+            float[] last = null;
+            for (int id : prompt) {
+                last = decoder.step(state, id);
+            }
+            for (int t = 0; t < maxNewTokens; t++) {
+                out[t] = picker.pick(last);
+                if (t + 1 < maxNewTokens) {
+                    last = decoder.step(state, out[t]);
+                }
+            }
             return out;
         }
         try (NDManager m = manager.newSubManager(); Session session = newSession(m, 1)) {

@@ -122,6 +122,16 @@ public final class Embeddings extends AbstractBlock {
         }
     }
 
+    /** The token table parameter (V, Dm). */
+    Parameter tokenParameter() {
+        return tokens;
+    }
+
+    /** The learned position table parameter (maxLength, Dm), or null. */
+    Parameter positionParameter() {
+        return positions;
+    }
+
     /** How positions are encoded. */
     public Positions positions() {
         return kind;

@@ -66,6 +66,11 @@ public final class MultiHeadAttention extends AbstractBlock {
         core = (AttentionCore<AttentionState>) addChildBlock("core", config.newAttentionCore(causal));
     }
 
+    /** The projections q, k, v and out, in that order (for the JVM decoder). */
+    Linear[] projections() {
+        return new Linear[] {query, key, value, out};
+    }
+
     /** The attention mechanism (for inspection: proportions, kind). */
     public AttentionCore<?> core() {
         return core;

@@ -62,6 +62,22 @@ public final class TransformerLayer extends AbstractBlock {
         return attention;
     }
 
+    LayerNorm norm1() {
+        return norm1;
+    }
+
+    LayerNorm norm2() {
+        return norm2;
+    }
+
+    Linear ff1() {
+        return ff1;
+    }
+
+    Linear ff2() {
+        return ff2;
+    }
+
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape x = new Shape(1, 1, config.dModel());
