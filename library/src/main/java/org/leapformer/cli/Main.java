@@ -62,6 +62,15 @@ public final class Main {
                   generate --checkpoint FILE [--prompt TEXT] [--tokens N (default: the training window; more than
                            that unless the model's positions are learned)]
                            [--temperature 0.8] [--top-k 20] [--top-p 1.0] [--greedy] [--seed 1]""");
+        HELP.put("bench", """
+                  bench forms [--ns 256,1024,4096,16384] [--methods softmax,softmax_causal,leap_bidir,leap_causal_quad,
+                              leap_causal_chunk64,cosformer_causal_chunk64,relu_causal_chunk64] [--modes fwd,fwdbwd]
+                              [--threads 1] [--out runs/bench]
+                      forward and forward+backward of every form, one JVM per configuration: median and min ms, peak
+                      memory growth; writes forms.jsonl, forms.md (with ratios to causal softmax) and forms.svg
+                  bench decode [--contexts 256,1024,4096,16384,65536] [--threads 1] [--out runs/bench]
+                      per-token latency of one layer (LeaP recurrent, softmax with a KV cache) and of a whole
+                      DecoderLM (on the JVM and through sessions); writes decode.jsonl and decode.md""");
         HELP.put("experiment", """
                   experiment --out DIR [--steps 300] [--tasks listops,lm] [--attentions leap,cosformer,softmax]
                              [--seed 42]
@@ -89,7 +98,8 @@ public final class Main {
             return 0;
         }
         try {
-            if (!args[0].equals("check-vectors")) { // check-vectors prints it in its report
+            boolean child = args[0].equals("bench") && args.length > 1 && args[1].equals("child");
+            if (!args[0].equals("check-vectors") && !child) { // check-vectors prints it in its report
                 err.println("engine: " + LeapEngine.ensureInitialized());
             }
             return switch (args[0]) {
@@ -97,6 +107,7 @@ public final class Main {
                 case "train" -> Training.train(args, out);
                 case "eval" -> Training.eval(args, out);
                 case "generate" -> Training.generate(args, out);
+                case "bench" -> Bench.run(args, out);
                 default -> Experiment.run(args, out);
             };
         } catch (IllegalArgumentException | IllegalStateException e) {

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.leapformer.nn.AttentionCore;
 import org.leapformer.nn.AttentionKind;
-import org.leapformer.nn.LeapModule;
+import org.leapformer.nn.FusedRecurrent;
 import org.leapformer.nn.LinearAttention;
 import org.leapformer.nn.SoftmaxAttention;
 import org.leapformer.ops.Checks;
@@ -28,8 +28,6 @@ import org.leapformer.ops.Checks;
  * or float64 ({@link #supports}).
  */
 public final class JvmDecoder {
-
-    private static final double HALF_PI = Math.PI / 2;
 
     private final ModelConfig config;
     private final int dm;
@@ -55,14 +53,9 @@ public final class JvmDecoder {
         float[] ff2w;
         float[] ff2b;
         AttentionKind kind;
-        Leap leapQ;
-        Leap leapK;
-        Double clamp;
+        FusedRecurrent linear; // linear attention
         double scale; // softmax
     }
-
-    /** A LeaP module's weights: h = 1 is sigmoid(W x + b), else sigmoid(W2 relu(W1 x + b1) + b2). */
-    private record Leap(int hidden, float[] w1, float[] b1, float[] w2, float[] b2) {}
 
     private JvmDecoder(DecoderLM lm) {
         config = lm.config();
@@ -92,11 +85,8 @@ public final class JvmDecoder {
             AttentionCore<?> core = t.attention().core();
             l.kind = core.kind();
             if (core instanceof LinearAttention la) {
-                l.clamp = la.spec().clamp();
-                if (l.kind == AttentionKind.LEAP) {
-                    l.leapQ = leap(la.queryModule());
-                    l.leapK = leap(la.keyModule());
-                }
+                l.linear = FusedRecurrent.of(la, heads, d,
+                        l.kind == AttentionKind.COSFORMER ? (long) config.maxLength() : null);
             } else {
                 Double s = ((SoftmaxAttention) core).scale();
                 l.scale = s != null ? s : 1.0 / Math.sqrt(d);
@@ -131,14 +121,6 @@ public final class JvmDecoder {
         return new JvmDecoder(lm);
     }
 
-    private static Leap leap(LeapModule m) {
-        if (m.hidden() == 1) {
-            return new Leap(1, values(m.weight("W")), values(m.weight("b")), null, null);
-        }
-        return new Leap(m.hidden(), values(m.weight("W1")), values(m.weight("b1")), values(m.weight("W2")),
-                values(m.weight("b2")));
-    }
-
     private static float[] param(Block block, String name) {
         Parameter p = block.getParameters().get(name);
         Checks.require(p != null, "parameter of " + block.getClass().getSimpleName(), name, block.getParameters().keys());
@@ -169,17 +151,14 @@ public final class JvmDecoder {
      */
     public final class State {
         private long position;
-        private final float[][] s = new float[layers.length][];
-        private final float[][] z = new float[layers.length][];
+        private final FusedRecurrent.State[] linear = new FusedRecurrent.State[layers.length];
         private final List<List<float[]>> keys = new ArrayList<>();
         private final List<List<float[]>> values = new ArrayList<>();
 
         private State() {
             for (int i = 0; i < layers.length; i++) {
-                int f = layers[i].kind == AttentionKind.RELU_LINEAR ? d : 2 * d;
-                if (layers[i].kind.isLinear()) {
-                    s[i] = new float[heads * f * d];
-                    z[i] = new float[heads * f];
+                if (layers[i].linear != null) {
+                    linear[i] = layers[i].linear.newState();
                 }
                 keys.add(new ArrayList<>());
                 values.add(new ArrayList<>());
@@ -196,9 +175,8 @@ public final class JvmDecoder {
             State c = new State();
             c.position = position;
             for (int i = 0; i < layers.length; i++) {
-                if (s[i] != null) {
-                    c.s[i] = s[i].clone();
-                    c.z[i] = z[i].clone();
+                if (linear[i] != null) {
+                    c.linear[i] = linear[i].copy();
                 }
                 c.keys.get(i).addAll(keys.get(i));
                 c.values.get(i).addAll(values.get(i));
@@ -246,10 +224,10 @@ public final class JvmDecoder {
             linear(l.w[0], l.b[0], h, q);
             linear(l.w[1], l.b[1], h, k);
             linear(l.w[2], l.b[2], h, v);
-            for (int hd = 0; hd < heads; hd++) {
-                if (l.kind.isLinear()) {
-                    linearHead(st, li, l, hd, pos, q, k, v, o);
-                } else {
+            if (l.linear != null) {
+                l.linear.step(st.linear[li], q, k, v, o);
+            } else {
+                for (int hd = 0; hd < heads; hd++) {
                     softmaxHead(st, li, l, hd, q, k, v, o);
                 }
             }
@@ -273,79 +251,6 @@ public final class JvmDecoder {
         linear(head, null, h, logits);
         st.position++;
         return logits;
-    }
-
-    /** One head of linear attention: features, state update, normalised read. */
-    private void linearHead(State st, int li, Layer l, int hd, long pos, float[] q, float[] k, float[] v, float[] o) {
-        boolean reweighted = l.kind != AttentionKind.RELU_LINEAR;
-        int f = reweighted ? 2 * d : d;
-        float[] fq = features(l, l.leapQ, q, hd * d, pos, reweighted);
-        float[] fk = features(l, l.leapK, k, hd * d, pos, reweighted);
-        float[] s = st.s[li];
-        float[] z = st.z[li];
-        int sBase = hd * f * d;
-        int zBase = hd * f;
-        for (int i = 0; i < f; i++) {
-            float fi = fk[i];
-            if (fi != 0) {
-                int row = sBase + i * d;
-                for (int j = 0; j < d; j++) {
-                    s[row + j] += fi * v[hd * d + j];
-                }
-                z[zBase + i] += fi;
-            }
-        }
-        float den = 0;
-        for (int i = 0; i < f; i++) {
-            den += fq[i] * z[zBase + i];
-        }
-        float norm = l.clamp != null ? Math.max(den, l.clamp.floatValue()) : den == 0 ? 1 : den;
-        for (int j = 0; j < d; j++) {
-            float num = 0;
-            for (int i = 0; i < f; i++) {
-                num += fq[i] * s[sBase + i * d + j];
-            }
-            o[hd * d + j] = num / norm;
-        }
-    }
-
-    /** φ(x) of one head: [sin(π/2·p)·relu(x), cos(π/2·p)·relu(x)], or relu(x) for ReLU-linear attention. */
-    private float[] features(Layer l, Leap leap, float[] x, int from, long pos, boolean reweighted) {
-        float[] r = new float[d];
-        for (int i = 0; i < d; i++) {
-            r[i] = Math.max(0f, x[from + i]);
-        }
-        if (!reweighted) {
-            return r;
-        }
-        double p = l.kind == AttentionKind.LEAP ? proportion(leap, r) : (pos + 1) / (double) config.maxLength();
-        float sin = (float) Math.sin(HALF_PI * p);
-        float cos = (float) Math.cos(HALF_PI * p);
-        float[] out = new float[2 * d];
-        for (int i = 0; i < d; i++) {
-            out[i] = sin * r[i];
-            out[d + i] = cos * r[i];
-        }
-        return out;
-    }
-
-    private double proportion(Leap m, float[] r) {
-        if (m.hidden == 1) {
-            double t = m.b1[0];
-            for (int i = 0; i < d; i++) {
-                t += m.w1[i] * r[i];
-            }
-            return sigmoid(t);
-        }
-        double out = m.b2[0];
-        for (int j = 0; j < m.hidden; j++) {
-            double t = m.b1[j];
-            for (int i = 0; i < d; i++) {
-                t += m.w1[j * d + i] * r[i];
-            }
-            out += m.w2[j] * Math.max(0, t);
-        }
-        return sigmoid(out);
     }
 
     /** One head of softmax attention over the keys so far and this one. */
@@ -410,10 +315,6 @@ public final class JvmDecoder {
         for (int i = 0; i < x.length; i++) {
             out[i] = (float) ((x[i] - mean) * inv * gamma[i] + beta[i]);
         }
-    }
-
-    private static double sigmoid(double t) {
-        return 1 / (1 + Math.exp(-t));
     }
 
     /** Exact GELU, x·Φ(x), as libtorch's default. */

@@ -1,0 +1,72 @@
+package org.leapformer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bench command at toy sizes: it measures, writes its files, and refuses bad options. */
+class BenchTest {
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void formsRunEachConfigurationInItsOwnJvmAndWriteLinesATableAndAPlot(@TempDir Path dir) throws Exception {
+        Result r = run("bench", "forms", "--ns", "64,128", "--methods", "leap_causal_chunk64,softmax_causal", "--modes",
+                "fwd", "--out", dir.toString());
+        assertEquals(0, r.code, r.err);
+        List<String> lines = Files.readAllLines(dir.resolve("forms.jsonl"));
+        assertEquals(4, lines.size(), "2 methods × 2 lengths × 1 mode");
+        for (String l : lines) {
+            JsonObject o = JsonParser.parseString(l).getAsJsonObject();
+            assertTrue(!o.has("error"), l);
+            assertTrue(o.get("median_ms").getAsDouble() > 0 && o.get("min_ms").getAsDouble() <= o.get("median_ms")
+                    .getAsDouble(), l);
+            assertTrue(o.has("peak_delta_mb"), l);
+        }
+        String table = Files.readString(dir.resolve("forms.md"));
+        assertTrue(table.contains("| leap_causal_chunk64 |") && table.contains("×"), table);
+        assertTrue(Files.readString(dir.resolve("forms.svg")).contains("<polyline"));
+    }
+
+    @Test
+    void decodeMeasuresLayersAndModelsWithRatios(@TempDir Path dir) throws Exception {
+        Result r = run("bench", "decode", "--contexts", "32", "--out", dir.toString());
+        assertEquals(0, r.code, r.err);
+        String table = Files.readString(dir.resolve("decode.md"));
+        for (String row : List.of("| leap_recurrent |", "| leap_fused |", "| softmax_kv_cache |", "| leap_jvm |",
+                "| leap_session |", "| softmax_session |", "| leap_session / leap_jvm |")) {
+            assertTrue(table.contains(row), row + " in\n" + table);
+        }
+        assertEquals(7, Files.readAllLines(dir.resolve("decode.jsonl")).size());
+    }
+
+    @Test
+    void badOptionsAreRefused() {
+        Result r = run("bench", "sideways");
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("bench: expected forms or decode, found 'sideways'"), r.err);
+        r = run("bench", "forms", "--ns", "64,x");
+        assertTrue(r.err.contains("bench --ns: expected positive integers separated by commas, found 'x'"), r.err);
+        r = run("bench", "forms", "--methods", "flash");
+        assertTrue(r.err.contains("bench --methods: expected some of [softmax, softmax_causal"), r.err);
+        assertEquals(0, run("bench", "help").code);
+    }
+}
