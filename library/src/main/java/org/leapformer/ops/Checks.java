@@ -145,10 +145,8 @@ public final class Checks {
         if (!FINITE || out.isEmpty()) {
             return out;
         }
-        try (NDArray abs = out.abs(); NDArray max = abs.max(); NDArray d = max.toType(DataType.FLOAT64, false)) {
-            if (Double.isFinite(d.getDouble())) { // max propagates NaN; |±Inf| is Inf
-                return out;
-            }
+        if (!hasNonFinite(out)) {
+            return out;
         }
         StringBuilder sizes = new StringBuilder();
         String[] names = {"q", "k", "v"};
@@ -233,14 +231,27 @@ public final class Checks {
         if (!FINITE || x.isEmpty()) {
             return;
         }
-        boolean bad;
-        try (NDArray nan = x.isNaN(); NDArray inf = x.isInfinite();
-                NDArray either = nan.logicalOr(inf); NDArray any = either.any()) {
-            bad = any.getBoolean();
+        if (!hasNonFinite(x)) {
+            return;
         }
-        if (bad) {
-            throw new NonFiniteException(name + ": expected finite values, found NaN or Inf in a tensor of shape "
-                    + x.getShape());
+        throw new NonFiniteException(name + ": expected finite values, found NaN or Inf in a tensor of shape "
+                + x.getShape());
+    }
+
+    /**
+     * Whether x holds NaN or ±Inf. One native reduction in the common case: the sum of finite values
+     * is finite unless it overflows, and any NaN or Inf makes it NaN or Inf; only a non-finite sum
+     * is looked at element by element.
+     */
+    static boolean hasNonFinite(NDArray x) {
+        try (NDArray sum = x.sum(); NDArray d = sum.toType(DataType.FLOAT64, false)) {
+            if (Double.isFinite(d.getDouble())) {
+                return false;
+            }
+        }
+        try (NDArray nan = x.isNaN(); NDArray inf = x.isInfinite(); NDArray either = nan.logicalOr(inf);
+                NDArray any = either.any()) {
+            return any.getBoolean();
         }
     }
 

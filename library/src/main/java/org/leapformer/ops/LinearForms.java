@@ -156,39 +156,51 @@ public final class LinearForms {
         long pad = nc * c - n;
         NDArray q = padTokens(fq.toType(acc, false), pad).reshape(b, h, nc, c, f);
         NDArray k = padTokens(fk.toType(acc, false), pad).reshape(b, h, nc, c, f);
-        NDArray vv = padTokens(v.toType(acc, false), pad).reshape(b, h, nc, c, dv);
-
-        NDArray kv = transposeLast(k).matMul(vv); // (B, H, nc, F, Dv)
-        NDArray kz = k.sum(new int[] {3}); // (B, H, nc, F)
-        NDArray prevS = exclusivePrefix(kv, state == null ? null : state.s()); // (B, H, nc, F, Dv)
-        NDArray prevZ = exclusivePrefix(kz, state == null ? null : state.z()); // (B, H, nc, F)
+        // values with a column of ones: one product gives the numerator (the first Dv columns) and
+        // the denominator (the last), and the chunk sums [S | z] of the state
+        NDArray vv;
+        NDArray vAcc = v.toType(acc, false); // v itself when already in acc
+        try (NDArray ones = mgr.ones(new Shape(b, h, n, 1), acc);
+                NDArray va = NDArrays.concat(new NDList(vAcc, ones), 3)) {
+            vv = padTokens(va, pad).reshape(b, h, nc, c, dv + 1);
+        }
+        if (vAcc != v) {
+            vAcc.close();
+        }
+        NDArray kv = transposeLast(k).matMul(vv); // (B, H, nc, F, Dv+1): per chunk [Σ k vᵀ | Σ k]
+        NDArray initial = null;
+        if (state != null) {
+            try (NDArray z = state.z().expandDims(3)) {
+                initial = NDArrays.concat(new NDList(state.s(), z), 3); // (B, H, F, Dv+1)
+            }
+        }
+        NDArray prev = exclusivePrefix(kv, initial); // (B, H, nc, F, Dv+1): the state before each chunk
 
         NDArray scores;
         try (NDArray raw = q.matMul(transposeLast(k)); NDArray mask = lowerTriangle(mgr, c, acc)) {
             scores = raw.mul(mask); // (B, H, nc, C, C)
         }
-        NDArray num = scores.matMul(vv); // (B, H, nc, C, Dv)
-        num = addInto(num, q.matMul(prevS));
-        NDArray den = scores.sum(new int[] {4}, true); // (B, H, nc, C, 1)
-        try (NDArray z = prevZ.expandDims(4)) {
-            den = addInto(den, q.matMul(z));
-        }
+        NDArray numDen = scores.matMul(vv); // (B, H, nc, C, Dv+1)
         scores.close();
-        prevS.close();
-        prevZ.close();
+        numDen = addInto(numDen, q.matMul(prev));
+        prev.close();
+        NDArray num = numDen.get("..., :{}", dv);
+        NDArray den = numDen.get("..., {}:", dv);
+        numDen.close();
         NDArray o;
-        try (NDArray normalized = normalize(num, den, spec.clamp());
+        try (NDArray normalized = normalize(num, den, spec.clamp()); // closes num and den
                 NDArray flat = normalized.reshape(b, h, nc * c, dv)) {
             o = castBack(flat.get(":, :, :{}", n), out);
         }
-        NDArray s = kv.sum(new int[] {2});
-        NDArray z = kz.sum(new int[] {2});
+        NDArray total = kv.sum(new int[] {2}); // (B, H, F, Dv+1)
         kv.close();
-        kz.close();
-        if (state != null) {
-            s = addInto(s, state.s());
-            z = addInto(z, state.z());
+        if (initial != null) {
+            total = addInto(total, initial);
+            initial.close();
         }
+        NDArray s = total.get("..., :{}", dv);
+        NDArray z = total.get("..., {}", dv);
+        total.close();
         LinearState next = state == null ? LinearState.of(fq.getManager(), s, z, n, spec.blocks())
                 : state.next(s, z, n);
         return new AttentionOutput<>(o, next);
