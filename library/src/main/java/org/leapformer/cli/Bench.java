@@ -425,9 +425,9 @@ final class Bench {
                         + "stroke-width=\"2\"/>%n", pts.toString().trim(), colours[mi % colours.length]));
                 if (panel == 1) {
                     s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
-                            + "stroke-width=\"3\"/><text x=\"%d\" y=\"%d\">%s</text>%n", 60 + mi * 120 % 840,
-                            355 + (mi * 120 / 840) * 14, 80 + mi * 120 % 840, 355 + (mi * 120 / 840) * 14,
-                            colours[mi % colours.length], 84 + mi * 120 % 840, 359 + (mi * 120 / 840) * 14,
+                            + "stroke-width=\"3\"/><text x=\"%d\" y=\"%d\">%s</text>%n", 60 + mi * 150 % 840,
+                            355 + (mi * 150 / 840) * 14, 80 + mi * 150 % 840, 355 + (mi * 150 / 840) * 14,
+                            colours[mi % colours.length], 84 + mi * 150 % 840, 359 + (mi * 150 / 840) * 14,
                             methods.get(mi)));
                 }
             }
