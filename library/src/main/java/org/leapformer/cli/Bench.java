@@ -90,6 +90,8 @@ final class Bench {
         List<String> modes = list(a.string("modes", "fwd,fwdbwd"), "modes", List.of("fwd", "fwdbwd"));
         List<JsonObject> rows = new ArrayList<>();
         out.println(meta(threads));
+        JsonObject matmul = spawn("matmul", 1024, "fwd", threads);
+        out.println(matmul);
         for (int n : ns) {
             for (String m : methods) {
                 for (String mode : modes) {
@@ -99,7 +101,8 @@ final class Bench {
                 }
             }
         }
-        String table = formsTable(rows, ns, methods, modes, threads);
+        String table = formsTable(rows, ns, methods, modes, threads) + machineRate(rows, matmul);
+        rows.add(matmul);
         write(dir, "forms", rows, table, formsSvg(rows, ns, methods));
         out.println(table);
         out.println("bench: wrote " + dir.resolve("forms.jsonl") + ", forms.md and forms.svg");
@@ -177,9 +180,54 @@ final class Bench {
         return System.getProperty("java.class.path");
     }
 
+    /** The fp32 matrix-product rate of this machine and thread count: an n×n product, timed as a form. */
+    private static String matmulChild(int n) {
+        try (NDManager m = LeapEngine.newManager()) {
+            NDArray a = m.randomNormal(new Shape(n, n));
+            NDArray b = m.randomNormal(new Shape(n, n));
+            Runnable once = () -> {
+                try (NDArray c = a.matMul(b)) {
+                    c.toFloatArray(); // waits for the product
+                }
+            };
+            once.run();
+            once.run();
+            double[] t = new double[9];
+            for (int i = 0; i < t.length; i++) {
+                long s = System.nanoTime();
+                once.run();
+                t[i] = (System.nanoTime() - s) / 1e6;
+            }
+            Arrays.sort(t);
+            JsonObject r = new JsonObject();
+            r.addProperty("method", "matmul");
+            r.addProperty("n", n);
+            r.addProperty("mode", "fwd");
+            r.addProperty("median_ms", t[t.length / 2]);
+            r.addProperty("min_ms", t[0]);
+            r.addProperty("gflops", 2.0 * n * n * n / (t[0] * 1e6));
+            r.addProperty("peak_delta_mb", 0.0);
+            return r.toString();
+        }
+    }
+
+    /**
+     * Multiply-adds ×2 of the chunked causal LeaP forward: per chunk k^T[v|1], q k^T, (q k^T)[v|1]
+     * and q·prev; B·H·N·2·(2F(Dv+1) + C(F + Dv + 1)) with F = 2D (the feature maps are O(N·D)).
+     */
+    static double chunkedFlops(long n, int chunk) {
+        long f = 2L * D;
+        long dv1 = D + 1;
+        long padded = (n + chunk - 1) / chunk * chunk;
+        return 2.0 * B * H * padded * (2 * f * dv1 + chunk * (f + dv1));
+    }
+
     /** One configuration, in this (child) JVM: a JSON line. */
     static String child(String method, int n, String mode) {
         LeapEngine.ensureInitialized();
+        if (method.equals("matmul")) {
+            return matmulChild(n);
+        }
         boolean grad = mode.equals("fwdbwd");
         try (NDManager m = LeapEngine.newManager()) {
             Engine.getEngine("PyTorch").setRandomSeed(0);
@@ -357,6 +405,28 @@ final class Bench {
             s.append('\n');
         }
         return s.toString();
+    }
+
+    /** How close the chunked causal forward comes to the machine's matrix-product rate. */
+    private static String machineRate(List<JsonObject> rows, JsonObject matmul) {
+        if (matmul.has("error")) {
+            return "matmul reference failed: " + matmul.get("error").getAsString() + "\n";
+        }
+        double peak = matmul.get("gflops").getAsDouble();
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "Close to the machine: a 1024×1024 fp32 matrix "
+                + "product ran at %.1f GFLOP/s (best of 9).%n%n| chunked causal LeaP forward | GFLOP (counted) | "
+                + "GFLOP/s (min time) | of the matmul rate |%n|---|---|---|---|%n", peak));
+        for (JsonObject r : rows) {
+            if (!r.has("error") && r.get("method").getAsString().equals("leap_causal_chunk64")
+                    && r.get("mode").getAsString().equals("fwd")) {
+                int n = r.get("n").getAsInt();
+                double flops = chunkedFlops(n, 64);
+                double rate = flops / (r.get("min_ms").getAsDouble() * 1e6);
+                s.append(String.format(Locale.ROOT, "| N=%d | %.3f | %.1f | %.0f%% |%n", n, flops / 1e9, rate,
+                        100 * rate / peak));
+            }
+        }
+        return s.append('\n').toString();
     }
 
     /** Time and memory against N, log–log, one line per method (forward+backward when measured). */

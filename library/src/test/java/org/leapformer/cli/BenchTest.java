@@ -33,16 +33,22 @@ class BenchTest {
                 "fwd", "--out", dir.toString());
         assertEquals(0, r.code, r.err);
         List<String> lines = Files.readAllLines(dir.resolve("forms.jsonl"));
-        assertEquals(4, lines.size(), "2 methods × 2 lengths × 1 mode");
+        assertEquals(5, lines.size(), "2 methods × 2 lengths × 1 mode, and the matmul reference");
         for (String l : lines) {
             JsonObject o = JsonParser.parseString(l).getAsJsonObject();
             assertTrue(!o.has("error"), l);
+            if (o.get("method").getAsString().equals("matmul")) {
+                assertTrue(o.get("gflops").getAsDouble() > 0, l);
+                continue;
+            }
             assertTrue(o.get("median_ms").getAsDouble() > 0 && o.get("min_ms").getAsDouble() <= o.get("median_ms")
                     .getAsDouble(), l);
             assertTrue(o.has("peak_delta_mb"), l);
         }
         String table = Files.readString(dir.resolve("forms.md"));
         assertTrue(table.contains("| leap_causal_chunk64 |") && table.contains("×"), table);
+        assertTrue(table.contains("Close to the machine: a 1024×1024 fp32 matrix product ran at")
+                && table.contains("| N=128 |"), table);
         assertTrue(Files.readString(dir.resolve("forms.svg")).contains("<polyline"));
     }
 
@@ -56,6 +62,13 @@ class BenchTest {
             assertTrue(table.contains(row), row + " in\n" + table);
         }
         assertEquals(7, Files.readAllLines(dir.resolve("decode.jsonl")).size());
+    }
+
+    @Test
+    void theChunkedFormsFlopCountIsTheSumOfItsFourProducts() {
+        // B=1, H=2, N=8192, F=64, Dv+1=33, C=64: 2·B·H·N·(2·F·(Dv+1) + C·(F + Dv + 1))
+        assertEquals(2.0 * 1 * 2 * 8192 * (2 * 64 * 33 + 64 * (64 + 33)), Bench.chunkedFlops(8192, 64), 0);
+        assertEquals(Bench.chunkedFlops(128, 64), Bench.chunkedFlops(100, 64), 0, "padded to whole chunks");
     }
 
     @Test
