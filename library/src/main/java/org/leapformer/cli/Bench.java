@@ -58,6 +58,9 @@ final class Bench {
 
     static final List<String> METHODS = List.of("softmax", "softmax_causal", "leap_bidir", "leap_causal_quad",
             "leap_causal_chunk64", "cosformer_causal_chunk64", "relu_causal_chunk64");
+    /** Other chunk sizes of the LeaP chunked form, to choose C from measurements (not run by default). */
+    static final List<String> CHUNK_VARIANTS = List.of("leap_causal_chunk16", "leap_causal_chunk32",
+            "leap_causal_chunk128", "leap_causal_chunk256");
     private static final int B = 1;
     private static final int H = 2;
     private static final int D = 32;
@@ -86,7 +89,9 @@ final class Bench {
 
     private static int forms(Args a, int threads, Path dir, PrintStream out) {
         List<Integer> ns = ints(a.string("ns", "256,1024,4096,16384"), "ns");
-        List<String> methods = list(a.string("methods", String.join(",", METHODS)), "methods", METHODS);
+        List<String> known = new ArrayList<>(METHODS);
+        known.addAll(CHUNK_VARIANTS);
+        List<String> methods = list(a.string("methods", String.join(",", METHODS)), "methods", known);
         List<String> modes = list(a.string("modes", "fwd,fwdbwd"), "modes", List.of("fwd", "fwdbwd"));
         List<JsonObject> rows = new ArrayList<>();
         out.println(meta(threads));
@@ -321,8 +326,9 @@ final class Bench {
         }
         AttentionKind kind = method.startsWith("cosformer") ? AttentionKind.COSFORMER
                 : method.startsWith("relu") ? AttentionKind.RELU_LINEAR : AttentionKind.LEAP;
+        int chunk = method.contains("_chunk") ? Integer.parseInt(method.replaceAll(".*_chunk(\\d+).*", "$1")) : 64;
         LinearAttention.Builder b = LinearAttention.builder().setKind(kind).setHeadDim(D).optHidden(HIDDEN)
-                .optChunkSize(64);
+                .optChunkSize(chunk);
         if (kind == AttentionKind.COSFORMER) {
             b.optSequenceLength(n);
         }
