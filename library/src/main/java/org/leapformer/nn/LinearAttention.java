@@ -273,8 +273,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
         Checks.require(source.batchSize() == q.getShape().get(0) && source.heads() == q.getShape().get(1),
                 "q shape", "(B=" + source.batchSize() + ", H=" + source.heads() + ", N, D) as the source state",
                 q.getShape());
-        Checks.finite("q", q);
-        checkParameterType("q", q);
+        checkParameterType("q", q); // NaN or Inf in q is named through the output
         requireCrossCapable();
         FeatureMap fm = featureMap(ps, training, false);
         try (NDArray fq = fm.queries(q, 0)) {

@@ -72,9 +72,8 @@ public final class Checks {
                 "(B=" + ks.get(0) + ", H=" + ks.get(1) + ", N=" + ks.get(2) + ", Dv) as k", vs);
         sameKind("k", q, k);
         sameKind("v", q, v);
-        finite("q", q);
-        finite("k", k);
-        finite("v", v);
+        // NaN and Inf in q, k or v are found through the output ({@link #finiteOutput}): one pass instead
+        // of three, with the same message naming the input
     }
 
     /** Checks source keys (B, H, N, D) and values (B, H, N, Dv) of a cross-attention source. */
@@ -133,10 +132,11 @@ public final class Checks {
     }
 
     /**
-     * Checks that an attention output is finite when its inputs were (they are checked on entry):
-     * finite inputs whose products or sums exceed the data type's range give Inf and then NaN
-     * silently, so this says what happened and the likely cause. One native reduction; skipped
-     * when finite checks are off.
+     * Checks that an attention output is finite. When it is not, the inputs are looked at: a NaN or
+     * Inf among them is named ("q: expected finite values, ..."); otherwise finite inputs whose
+     * products or sums exceed the data type's range gave Inf and then NaN, and the message says so
+     * and gives the likely cause. One native reduction in the common case; skipped when finite
+     * checks are off.
      *
      * @param what the computation, e.g. "LEAP causal attention (CHUNKED)"
      * @param inputs the named inputs, for the magnitudes in the message
@@ -147,6 +147,14 @@ public final class Checks {
         }
         if (!hasNonFinite(out)) {
             return out;
+        }
+        String[] inputNames = {"q", "k", "v"};
+        for (int i = 0; i < inputs.length; i++) {
+            if (hasNonFinite(inputs[i])) { // the input was not finite: name it
+                out.close();
+                throw new NonFiniteException(inputNames[i] + ": expected finite values, found NaN or Inf in a tensor of "
+                        + "shape " + inputs[i].getShape());
+            }
         }
         StringBuilder sizes = new StringBuilder();
         String[] names = {"q", "k", "v"};

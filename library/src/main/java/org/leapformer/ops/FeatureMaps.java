@@ -3,6 +3,7 @@ package org.leapformer.ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.util.function.UnaryOperator;
 
@@ -35,9 +36,13 @@ public final class FeatureMaps {
      * @return [sin(π/2·p)·x', cos(π/2·p)·x'], (B, H, N, 2D)
      */
     public static NDArray reweight(NDArray xRelu, NDArray proportions) {
+        // one broadcast product (…, N, 1, D) · (…, N, 2, 1) instead of two products and a concatenation:
+        // a single pass over the features
+        Shape s = xRelu.getShape();
         try (NDArray angle = Scalars.mul(proportions, HALF_PI); NDArray sin = angle.sin(); NDArray cos = angle.cos();
-                NDArray xs = xRelu.mul(sin); NDArray xc = xRelu.mul(cos)) {
-            return NDArrays.concat(new ai.djl.ndarray.NDList(xs, xc), 3);
+                NDArray sc = NDArrays.concat(new ai.djl.ndarray.NDList(sin, cos), -1); // (…, N, 2)
+                NDArray sc3 = sc.expandDims(-1); NDArray x3 = xRelu.expandDims(-2); NDArray both = x3.mul(sc3)) {
+            return both.reshape(s.get(0), s.get(1), s.get(2), 2 * s.get(3)); // [sin·x' | cos·x']
         }
     }
 
