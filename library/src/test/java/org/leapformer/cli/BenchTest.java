@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,21 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The bench command at toy sizes: it measures, writes its files, and refuses bad options. */
 class BenchTest {
 
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void formsRunEachConfigurationInItsOwnJvmAndWriteLinesATableAndAPlot(@TempDir Path dir) throws Exception {
-        Result r = run("bench", "forms", "--ns", "64,128", "--methods", "leap_causal_chunk64,softmax_causal", "--modes",
+        Cli.Result r = Cli.run("bench", "forms", "--ns", "64,128", "--methods", "leap_causal_chunk64,softmax_causal", "--modes",
                 "fwd", "--out", dir.toString());
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         List<String> lines = Files.readAllLines(dir.resolve("forms.jsonl"));
         assertEquals(5, lines.size(), "2 methods × 2 lengths × 1 mode, and the matmul reference");
         for (String l : lines) {
@@ -54,8 +41,8 @@ class BenchTest {
 
     @Test
     void decodeMeasuresLayersAndModelsWithRatios(@TempDir Path dir) throws Exception {
-        Result r = run("bench", "decode", "--contexts", "32", "--out", dir.toString());
-        assertEquals(0, r.code, r.err);
+        Cli.Result r = Cli.run("bench", "decode", "--contexts", "32", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
         String table = Files.readString(dir.resolve("decode.md"));
         for (String row : List.of("| leap_recurrent |", "| leap_fused |", "| softmax_kv_cache |", "| leap_jvm |",
                 "| leap_session |", "| softmax_session |", "| leap_session / leap_jvm |")) {
@@ -73,13 +60,13 @@ class BenchTest {
 
     @Test
     void badOptionsAreRefused() {
-        Result r = run("bench", "sideways");
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("bench: expected forms or decode, found 'sideways'"), r.err);
-        r = run("bench", "forms", "--ns", "64,x");
-        assertTrue(r.err.contains("bench --ns: expected positive integers separated by commas, found 'x'"), r.err);
-        r = run("bench", "forms", "--methods", "flash");
-        assertTrue(r.err.contains("bench --methods: expected some of [softmax, softmax_causal"), r.err);
-        assertEquals(0, run("bench", "help").code);
+        Cli.Result r = Cli.run("bench", "sideways");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("bench: expected forms or decode, found 'sideways'"), r.err());
+        r = Cli.run("bench", "forms", "--ns", "64,x");
+        assertTrue(r.err().contains("bench --ns: expected positive integers separated by commas, found 'x'"), r.err());
+        r = Cli.run("bench", "forms", "--methods", "flash");
+        assertTrue(r.err().contains("bench --methods: expected some of [softmax, softmax_causal"), r.err());
+        assertEquals(0, Cli.run("bench", "help").code());
     }
 }

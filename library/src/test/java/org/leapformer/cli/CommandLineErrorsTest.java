@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,22 +27,12 @@ class CommandLineErrorsTest {
     static Path shared;
     private static Path run;
 
-    private record Result(int code, String out, String err) {}
-
-    private static Result cli(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private static void refused(Result r, String... fragments) {
-        assertEquals(2, r.code, r.out + r.err);
-        assertTrue(r.err.contains("error: "), r.err);
-        assertFalse(r.err.contains("\tat org.") || r.err.contains("Exception"), "no stack trace: " + r.err);
+    private static void refused(Cli.Result r, String... fragments) {
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("error: "), r.err());
+        assertFalse(r.err().contains("\tat org.") || r.err().contains("Exception"), "no stack trace: " + r.err());
         for (String f : fragments) {
-            assertTrue(r.err.contains(f), "'" + r.err + "' should contain '" + f + "'");
+            assertTrue(r.err().contains(f), "'" + r.err() + "' should contain '" + f + "'");
         }
     }
 
@@ -53,40 +41,40 @@ class CommandLineErrorsTest {
         Path text = shared.resolve("text.txt");
         Files.writeString(text, "the cat sat on the mat. ".repeat(100));
         run = shared.resolve("lm");
-        Result r = cli("train", "--task", "lm", "--data", text.toString(), "--length", "16", "--steps", "4",
+        Cli.Result r = Cli.run("train", "--task", "lm", "--data", text.toString(), "--length", "16", "--steps", "4",
                 "--layers", "1", "--d-model", "16", "--head-dim", "8", "--ffn", "16", "--batch", "4", "--quiet",
                 "--out", run.toString());
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
     }
 
     @Test
     void everyCommandPrintsItsOptionsWithHelp() {
         for (String command : List.of("train", "eval", "generate", "experiment", "check-vectors")) {
             for (String help : List.of("help", "--help", "-h")) {
-                Result r = cli(command, help);
-                assertEquals(0, r.code, command + " " + help + ": " + r.err);
-                assertTrue(r.out.contains(command + " ") && r.out.contains("--"), command + " " + help + ": " + r.out);
+                Cli.Result r = Cli.run(command, help);
+                assertEquals(0, r.code(), command + " " + help + ": " + r.err());
+                assertTrue(r.out().contains(command + " ") && r.out().contains("--"), command + " " + help + ": " + r.out());
             }
         }
-        assertTrue(cli("train", "help").out.contains("--resume continues from DIR/checkpoints/latest.ckpt"));
-        assertEquals(0, cli("help").code);
+        assertTrue(Cli.run("train", "help").out().contains("--resume continues from DIR/checkpoints/latest.ckpt"));
+        assertEquals(0, Cli.run("help").code());
     }
 
     @Test
     void anUnknownCommandNamesTheKnownOnes() {
-        Result r = cli("trian");
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("error: unknown command 'trian'; expected one of check-vectors, train, eval"), r.err);
+        Cli.Result r = Cli.run("trian");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("error: unknown command 'trian'; expected one of check-vectors, train, eval"), r.err());
     }
 
     @Test
     void aMisspelledCheckpointInAnExistingRunListsTheCheckpointsThere() {
         Path wrong = run.resolve("checkpoints/bset.ckpt");
         for (String command : List.of("eval", "generate")) {
-            refused(cli(command, "--checkpoint", wrong.toString()), command + " --checkpoint: expected a checkpoint file, "
+            refused(Cli.run(command, "--checkpoint", wrong.toString()), command + " --checkpoint: expected a checkpoint file, "
                     + "found no file at " + wrong, "has best.ckpt, latest.ckpt");
         }
-        refused(cli("eval", "--checkpoint", run.resolve("checkpoints").toString()), "found a directory at");
+        refused(Cli.run("eval", "--checkpoint", run.resolve("checkpoints").toString()), "found a directory at");
     }
 
     @Test
@@ -98,19 +86,19 @@ class CommandLineErrorsTest {
         byte[] full = Files.readAllBytes(run.resolve("checkpoints/best.ckpt"));
         Path cut = copy.resolve("checkpoints/best.ckpt");
         Files.write(cut, java.util.Arrays.copyOf(full, full.length / 2));
-        refused(cli("eval", "--checkpoint", cut.toString()), "eval: could not read " + cut, "corrupt");
-        refused(cli("generate", "--checkpoint", cut.toString()), "generate: could not read " + cut, "corrupt");
+        refused(Cli.run("eval", "--checkpoint", cut.toString()), "eval: could not read " + cut, "corrupt");
+        refused(Cli.run("generate", "--checkpoint", cut.toString()), "generate: could not read " + cut, "corrupt");
         Files.write(cut, new byte[0]);
-        refused(cli("eval", "--checkpoint", cut.toString()), "corrupt");
+        refused(Cli.run("eval", "--checkpoint", cut.toString()), "corrupt");
     }
 
     @Test
     void aTextFileThatIsNotUtf8NamesTheLineTheByteAndTheEncoding(@TempDir Path dir) throws IOException {
         Path latin1 = dir.resolve("latin1.txt");
         Files.write(latin1, "first line\nsecond line\nthe caf\u00e9 is open\n".getBytes(StandardCharsets.ISO_8859_1));
-        refused(cli("train", "--task", "lm", "--data", latin1.toString(), "--steps", "1", "--out",
+        refused(Cli.run("train", "--task", "lm", "--data", latin1.toString(), "--steps", "1", "--out",
                 dir.resolve("r").toString()), latin1 + ":3: expected text in UTF-8", "the invalid byte 0xE9 at byte 8");
-        refused(cli("train", "--task", "lm", "--data", dir.resolve("none.txt").toString(), "--steps", "1", "--out",
+        refused(Cli.run("train", "--task", "lm", "--data", dir.resolve("none.txt").toString(), "--steps", "1", "--out",
                 dir.resolve("r").toString()), "--data: expected a text file, found nothing at");
     }
 
@@ -118,17 +106,17 @@ class CommandLineErrorsTest {
     void anOutputFolderThatCannotBeCreatedIsAnErrorLine(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("occupied");
         Files.writeString(file, "a file, not a folder");
-        refused(cli("train", "--task", "listops", "--train-examples", "16", "--val-examples", "8", "--steps", "1",
+        refused(Cli.run("train", "--task", "listops", "--train-examples", "16", "--val-examples", "8", "--steps", "1",
                 "--batch", "4", "--out", file.resolve("run").toString()), "--out: cannot create");
     }
 
     @Test
     void generatingFromAClassifierCheckpointIsRefused(@TempDir Path dir) {
         Path out = dir.resolve("listops");
-        assertEquals(0, cli("train", "--task", "listops", "--length", "16", "--train-examples", "16",
+        assertEquals(0, Cli.run("train", "--task", "listops", "--length", "16", "--train-examples", "16",
                 "--val-examples", "8", "--steps", "2", "--layers", "1", "--d-model", "16", "--head-dim", "8",
-                "--batch", "4", "--quiet", "--out", out.toString()).code);
-        refused(cli("generate", "--checkpoint", out.resolve("checkpoints/latest.ckpt").toString()),
+                "--batch", "4", "--quiet", "--out", out.toString()).code());
+        refused(Cli.run("generate", "--checkpoint", out.resolve("checkpoints/latest.ckpt").toString()),
                 "generate: expected a language-model checkpoint, found a classifier checkpoint");
         String summary = readString(out.resolve("summary.json"));
         assertFalse(summary.contains("perplexity"), "ListOps has no perplexity: " + summary);
@@ -156,12 +144,12 @@ class CommandLineErrorsTest {
 
     @Test
     void resumingWithoutACheckpointSaysItStartsANewRun(@TempDir Path dir) {
-        Result r = cli("train", "--task", "listops", "--length", "16", "--train-examples", "16", "--val-examples", "8",
+        Cli.Result r = Cli.run("train", "--task", "listops", "--length", "16", "--train-examples", "16", "--val-examples", "8",
                 "--steps", "1", "--layers", "1", "--d-model", "16", "--head-dim", "8", "--batch", "4", "--quiet",
                 "--resume", "--out", dir.resolve("fresh").toString());
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("--resume: no checkpoint at ") && r.out.contains("starting a new run"), r.out);
-        assertTrue(r.err.startsWith("engine: PyTorch "), "the engine line comes first: " + r.err);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("--resume: no checkpoint at ") && r.out().contains("starting a new run"), r.out());
+        assertTrue(r.err().startsWith("engine: PyTorch "), "the engine line comes first: " + r.err());
     }
 
     private static String readString(Path p) {

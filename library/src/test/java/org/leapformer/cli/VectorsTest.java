@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.DataType;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,9 +43,9 @@ class VectorsTest {
 
     @Test
     void theCommandPassesOnTheSharedVectorsAndFailsOnATamperedCopy(@TempDir Path dir) throws IOException {
-        Result ok = run("check-vectors", vectors().toString());
-        assertEquals(0, ok.code, ok.out + ok.err);
-        assertTrue(ok.out.contains("leap_causal [recurrent]") && ok.out.contains("(PASS)"), ok.out);
+        Cli.Result ok = Cli.run("check-vectors", vectors().toString());
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("leap_causal [recurrent]") && ok.out().contains("(PASS)"), ok.out());
 
         String json = Files.readString(vectors());
         // shift the first expected causal output by 1e-3: above the 1e-4 tolerance
@@ -60,23 +58,23 @@ class VectorsTest {
         double value = Double.parseDouble(json.substring(num, end));
         Path tampered = dir.resolve("tampered.json");
         Files.writeString(tampered, json.substring(0, num) + (value + 1e-3) + json.substring(end));
-        Result bad = run("check-vectors", tampered.toString());
-        assertEquals(1, bad.code, bad.out + bad.err);
-        assertTrue(bad.out.contains("FAIL"), bad.out);
+        Cli.Result bad = Cli.run("check-vectors", tampered.toString());
+        assertEquals(1, bad.code(), bad.out() + bad.err());
+        assertTrue(bad.out().contains("FAIL"), bad.out());
 
-        Result missing = run("check-vectors", dir.resolve("none.json").toString());
-        assertEquals(2, missing.code);
-        assertTrue(missing.err.contains("expected a readable file"), missing.err);
+        Cli.Result missing = Cli.run("check-vectors", dir.resolve("none.json").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("expected a readable file"), missing.err());
 
         Files.writeString(dir.resolve("other.json"), "{\"format\": \"something-else\"}");
-        Result format = run("check-vectors", dir.resolve("other.json").toString());
-        assertEquals(2, format.code);
-        assertTrue(format.err.contains("expected format leapformer-test-vectors/1, found something-else"), format.err);
+        Cli.Result format = Cli.run("check-vectors", dir.resolve("other.json").toString());
+        assertEquals(2, format.code());
+        assertTrue(format.err().contains("expected format leapformer-test-vectors/1, found something-else"), format.err());
 
-        Result usage = run("check-vectors");
-        assertEquals(2, usage.code);
-        assertTrue(usage.err.contains("expected a vectors FILE"), usage.err);
-        assertEquals(2, run("frobnicate").code);
+        Cli.Result usage = Cli.run("check-vectors");
+        assertEquals(2, usage.code());
+        assertTrue(usage.err().contains("expected a vectors FILE"), usage.err());
+        assertEquals(2, Cli.run("frobnicate").code());
     }
 
     @Test
@@ -107,8 +105,8 @@ class VectorsTest {
             Process p = pb.start();
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(5, TimeUnit.MINUTES) && p.exitValue() == 0, "make_vectors failed: " + log);
-            Result r = run("check-vectors", dir.resolve(name).toString());
-            assertEquals(0, r.code, "shape " + spec[0] + ": " + r.out);
+            Cli.Result r = Cli.run("check-vectors", dir.resolve(name).toString());
+            assertEquals(0, r.code(), "shape " + spec[0] + ": " + r.out());
         }
     }
 
@@ -128,13 +126,4 @@ class VectorsTest {
         return p.waitFor(2, TimeUnit.MINUTES) ? p.exitValue() : -1;
     }
 
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 }
