@@ -50,11 +50,18 @@ class LeapformerIntegration : JupyterIntegration() {
             "org.leapformer.*",
             "org.leapformer.ops.*",
             "org.leapformer.nn.*",
+            "org.leapformer.model.*",
+            "org.leapformer.train.*",
+            "org.leapformer.data.*",
             "org.leapformer.inspect.*",
             "org.leapformer.jupyter.*",
             "ai.djl.ndarray.*",
             "ai.djl.ndarray.types.*",
             "ai.djl.training.*",
+            // DJL's ai.djl.training has classes of these names too; the library's win by name
+            "org.leapformer.train.Trainer",
+            "org.leapformer.train.TrainingConfig",
+            "org.leapformer.train.TrainingResult",
             // DJL's NDArray wins over Multik's; Multik arrays are reached through D1Array.. D4Array
             "ai.djl.ndarray.NDArray",
             "ai.djl.ndarray.types.DataType",
