@@ -24,7 +24,7 @@ class LeapformerIntegration : JupyterIntegration() {
             display(MIME("text/plain" to "LeaPformer: $summary"), null)
         }
 
-        render<Figure> { figure -> HTML(FigureSvg.render(figure)) }
+        render<Figure> { figure -> figure.toMime() }
         render<NDArray> { array -> NDArraySummary.toMime(array) }
     }
 

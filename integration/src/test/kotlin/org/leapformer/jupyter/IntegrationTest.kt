@@ -37,7 +37,7 @@ class IntegrationTest {
     fun `the proportion histogram renders as SVG with query and key in the legend`() {
         val q = manager.randomUniform(0f, 1f, Shape(2, 4, 16))
         val k = manager.randomUniform(0f, 1f, Shape(2, 4, 16)).toType(DataType.FLOAT64, false)
-        val svg = FigureSvg.render(proportionHistogram(q, k, bins = 10, title = "Proportions at layer 3"))
+        val svg = (proportionHistogram(q, k, bins = 10, title = "Proportions at layer 3")).toSvg()
         java.io.File("target/proportion-histogram.svg").writeText(svg)
         assertTrue(svg.startsWith("<svg"), svg.take(80))
         val texts = Regex("<text[^>]*>\\s*([^<]*?)\\s*</text>").findAll(svg).map { it.groupValues[1] }.toList()
@@ -50,7 +50,7 @@ class IntegrationTest {
     fun `a grid of plots renders as one SVG`() {
         val p = manager.randomUniform(0f, 1f, Shape(32))
         val grid = gggrid(listOf(proportionHistogram(p, p, title = "left"), proportionHistogram(p, p, title = "right")), ncol = 2)
-        val svg = FigureSvg.render(grid)
+        val svg = (grid).toSvg()
         assertTrue(svg.startsWith("<svg") && "left" in svg && "right" in svg, svg.take(200))
     }
 

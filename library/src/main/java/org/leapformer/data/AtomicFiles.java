@@ -52,6 +52,23 @@ public final class AtomicFiles {
     }
 
     public static void write(Path file, Body body) {
+        writeWith(file, tmp -> {
+            try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                body.write(out);
+            }
+        });
+    }
+
+    /** Writes {@code bytes} to {@code file} the same way: whole or not at all. */
+    public static void writeBytes(Path file, byte[] bytes) {
+        writeWith(file, tmp -> Files.write(tmp, bytes));
+    }
+
+    private interface Filler {
+        void fill(Path tmp) throws IOException;
+    }
+
+    private static void writeWith(Path file, Filler filler) {
         if (file == null) {
             throw new IllegalArgumentException("file: expected a path, found null");
         }
@@ -62,9 +79,7 @@ public final class AtomicFiles {
             Files.createDirectories(dir);
             removeStaleTemporaries(absolute);
             tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
-            try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                body.write(out);
-            }
+            filler.fill(tmp);
             try {
                 Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
