@@ -45,7 +45,7 @@ object NDArraySummary {
                     DataType.BOOLEAN -> head.toBooleanArray().map { it.toString() }
                     DataType.STRING -> head.toStringArray().map { "\"$it\"" }
                     else -> head.toType(DataType.FLOAT64, false).use { d ->
-                        d.toDoubleArray().map { formatNumber(it, head.dataType) }
+                        d.toDoubleArray().map { formatNumber(it, head.dataType.isInteger) }
                     }
                 }
             }
@@ -53,8 +53,8 @@ object NDArraySummary {
     }
 
     /** Four significant digits, without trailing zeros: 0.1235, 2, 1.5E-7. */
-    private fun formatNumber(value: Double, type: DataType): String = when {
-        type.isInteger -> value.toLong().toString()
+    internal fun formatNumber(value: Double, integer: Boolean): String = when {
+        integer -> value.toLong().toString()
         value.isNaN() || value.isInfinite() -> value.toString()
         else -> {
             val d = BigDecimal(value).round(MathContext(4)).stripTrailingZeros()
@@ -62,6 +62,6 @@ object NDArraySummary {
         }
     }
 
-    private fun escapeHtml(s: String): String =
+    internal fun escapeHtml(s: String): String =
         s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 }
