@@ -5,7 +5,15 @@ import org.jetbrains.kotlinx.jupyter.api.HTML
 import org.jetbrains.kotlinx.jupyter.api.MIME
 import org.jetbrains.kotlinx.jupyter.api.libraries.JupyterIntegration
 import org.jetbrains.letsPlot.Figure
+import org.jetbrains.kotlinx.multik.ndarray.data.MultiArray
 import org.leapformer.LeapEngine
+import org.leapformer.inspect.LayerStep
+import org.leapformer.inspect.Stepper
+import org.leapformer.inspect.Trace
+import org.leapformer.model.DecoderLM
+import org.leapformer.model.EncoderClassifier
+import org.leapformer.train.TrainingHistory
+import org.leapformer.train.TrainingResult
 
 /**
  * What `%use leapformer` does in the Kotlin kernel: imports the library, DJL, Lets-Plot and
@@ -24,8 +32,23 @@ class LeapformerIntegration : JupyterIntegration() {
             display(MIME("text/plain" to "LeaPformer: $summary"), null)
         }
 
+        onLoaded {
+            // the host of whichever cell runs when asked (the kernel makes one per cell), for
+            // displays that update while a cell runs; only cell code can reach it
+            execute("org.leapformer.jupyter.LiveTraining.hostSource = { userHandlesProvider.host }")
+        }
+
         render<Figure> { figure -> figure.toMime() }
         render<NDArray> { array -> NDArraySummary.toMime(array) }
+        render<MultiArray<*, *>> { array -> MultikSummary.toMime(array) }
+        render<DecoderLM> { model -> Renderers.model(model, model.config()) }
+        render<EncoderClassifier> { model -> Renderers.model(model, model.config()) }
+        render<TrainingResult> { result -> Renderers.trainingResult(result) }
+        render<TrainingHistory> { history -> Renderers.history(history) }
+        render<LiveTraining> { live -> Renderers.history(live.history) }
+        render<Trace> { trace -> Renderers.trace(trace) }
+        render<Stepper.Step> { step -> Renderers.step(step) }
+        render<LayerStep> { step -> Renderers.layerStep(step) }
     }
 
     /**
@@ -62,6 +85,7 @@ class LeapformerIntegration : JupyterIntegration() {
             "org.leapformer.train.Trainer",
             "org.leapformer.train.TrainingConfig",
             "org.leapformer.train.TrainingResult",
+            "org.leapformer.train.TrainingHistory",
             // DJL's NDArray wins over Multik's; Multik arrays are reached through D1Array.. D4Array
             "ai.djl.ndarray.NDArray",
             "ai.djl.ndarray.types.DataType",

@@ -77,4 +77,16 @@ public record LayerStep(int layer, long position, Values queryProportion, Values
         org.leapformer.ops.Checks.require(b >= 0 && b < batchSize(), "sequence index", "0.." + (batchSize() - 1), b);
         org.leapformer.ops.Checks.require(h >= 0 && h < heads(), "head index", "0.." + (heads() - 1), h);
     }
+
+    /** One line: layer, position and, for sequence 0 and head 0, the proportions and state norms. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("LayerStep(layer ").append(layer).append(", position ").append(position);
+        if (queryProportion != null) {
+            sb.append(String.format(java.util.Locale.ROOT, ", p_q %.3f, p_k %.3f", queryProportion.get(0, 0),
+                    keyProportion.get(0, 0)));
+        }
+        stateNorms.forEach((name, v) -> sb.append(String.format(java.util.Locale.ROOT, ", ‖%s‖ %.3g", name, v.get(0, 0))));
+        return sb.append(heads() > 1 || batchSize() > 1 ? " in sequence 0, head 0)" : ")").toString();
+    }
 }

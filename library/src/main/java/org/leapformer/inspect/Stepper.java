@@ -207,6 +207,13 @@ public final class Stepper implements AutoCloseable {
             return layers.get(i);
         }
 
+        /** One line: position, token, the most likely next token and the layer count (not the logits). */
+        @Override
+        public String toString() {
+            return "Step(position " + position + ", token " + token + ", next argmax " + argmax() + ", " + layers.size()
+                    + " layers)";
+        }
+
         /** The most likely next token. */
         public int argmax() {
             int best = 0;

@@ -122,9 +122,20 @@ public final class Trainer implements AutoCloseable {
         seconds = p.seconds();
     }
 
+    /** Adds a listener (once: adding the same one again does nothing). */
     public Trainer addListener(TrainingListener listener) {
-        listeners.add(listener);
+        if (listener == null) {
+            throw new IllegalArgumentException("listener: expected a TrainingListener, found null");
+        }
+        if (!listeners.contains(listener)) {
+            listeners.add(listener);
+        }
         return this;
+    }
+
+    /** Removes a listener added before; true when it was there. */
+    public boolean removeListener(TrainingListener listener) {
+        return listeners.remove(listener);
     }
 
     public Task task() {
@@ -176,11 +187,17 @@ public final class Trainer implements AutoCloseable {
                 break;
             }
             lastLoss = s.loss();
+            boolean stop = false;
             for (TrainingListener l : listeners) {
                 l.onStep(s);
+                stop |= l.stopRequested();
             }
             if (Thread.interrupted()) {
                 interrupted = true;
+                reason = TrainingResult.StopReason.INTERRUPTED;
+                break;
+            }
+            if (stop) {
                 reason = TrainingResult.StopReason.INTERRUPTED;
                 break;
             }

@@ -53,4 +53,13 @@ public interface TrainingListener {
 
     /** After the last step, however training ended. */
     default void onEnd(TrainingResult result) {}
+
+    /**
+     * Asked after every step: true stops training there, as an interrupt of the training thread
+     * would ({@link TrainingResult.StopReason#INTERRUPTED}, the step's update kept), but without
+     * leaving the thread interrupted. A notebook's interrupt button uses it; so may a time budget.
+     */
+    default boolean stopRequested() {
+        return false;
+    }
 }

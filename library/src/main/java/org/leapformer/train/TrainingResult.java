@@ -24,7 +24,7 @@ public record TrainingResult(long steps, StopReason reason, double best, long be
         COMPLETED,
         /** The monitored metric did not improve for {@code patience} evaluations. */
         EARLY_STOPPED,
-        /** The training thread was interrupted; the step in progress was finished. */
+        /** The training thread was interrupted, or a listener asked to stop; the step in progress was finished. */
         INTERRUPTED,
         /** A step's loss or gradient norm was NaN or infinite; that step's update was not applied. */
         DIVERGED

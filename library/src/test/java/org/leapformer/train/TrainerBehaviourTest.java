@@ -54,6 +54,39 @@ class TrainerBehaviourTest {
     }
 
     @Test
+    void aListenerCanStopTrainingWithoutInterruptingTheThreadAndAHistoryRecordsTheRun() {
+        try (NDManager m = LeapEngine.newManager()) {
+            EncoderClassifier model = model(m, 0.0);
+            TrainingHistory history = new TrainingHistory("stopped at 4");
+            TrainingResult r;
+            TrainingConfig tc = TrainingConfig.builder().setSteps(1000).optEvalEvery(2).build();
+            try (Trainer t = new Trainer(Tasks.classifier(model), tc)) {
+                t.addListener(history).addListener(new TrainingListener() {
+                    @Override
+                    public boolean stopRequested() {
+                        return history.steps().size() >= 4;
+                    }
+                });
+                r = t.fit(Synthetic.containsFive(8, 8, 1), Synthetic.containsFiveEval(1, 8, 8, 2));
+            }
+            assertTrue(!Thread.interrupted(), "the thread is not left interrupted");
+            assertEquals(TrainingResult.StopReason.INTERRUPTED, r.reason());
+            assertEquals(4, r.steps());
+            assertEquals(4, history.steps().size());
+            assertEquals(1000, history.totalSteps());
+            assertEquals(r, history.result());
+            assertEquals(List.of(2L), List.copyOf(history.metric("accuracy").keySet())); // stopped before step 4's evaluation
+            assertTrue(history.metricNames().contains("loss"), history.metricNames().toString());
+            double mean = (history.steps().get(2).loss() + history.steps().get(3).loss()) / 2;
+            assertEquals(mean, history.recentLoss(2), 1e-12);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> history.metric("bleu"));
+            assertEquals("metric of run 'stopped at 4': expected one of " + history.metricNames() + ", found 'bleu'",
+                    e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> new TrainingHistory(" "));
+        }
+    }
+
+    @Test
     void trainingStopsEarlyWhenTheMonitoredMetricStopsImproving() {
         try (NDManager m = LeapEngine.newManager()) {
             EncoderClassifier model = model(m, 0.0);
