@@ -53,6 +53,10 @@ public final class Main {
                                      [--train-examples 4000] [--val-examples 500] [--max-depth 3] [--max-args 4]
                             lm       [--data TEXT-FILE (UTF-8; default: the shipped corpus)] [--tokenizer char|word]
                                      [--valid-fraction 0.1] or [--wikitext DIR with wiki.train/valid.tokens]
+                            simul    simultaneous translation: [--wait-k 3|inf] [--eval-sentences 200] and
+                                     [--source FILE --target FILE (aligned, one sentence per line)
+                                     --valid-fraction 0.1] or synthetic: [--train-examples 6000] [--val-examples 300];
+                                     also writes simul.json (BLEU, exact match, Average Lagging of streamed decoding)
                       writes DIR/run.json, steps.csv, evaluations.csv, summary.json, checkpoints/{best,latest}.ckpt;
                       --resume continues from DIR/checkpoints/latest.ckpt and keeps the metrics written before;
                       exit 1 when training diverges (a NaN or infinite loss), keeping the last good checkpoint""");
@@ -71,6 +75,16 @@ public final class Main {
                   bench decode [--contexts 256,1024,4096,16384,65536] [--threads 1] [--out runs/bench]
                       per-token latency of one layer (LeaP recurrent, softmax with a KV cache) and of a whole
                       DecoderLM (on the JVM and through sessions); writes decode.jsonl and decode.md""");
+        HELP.put("translate", """
+                  translate --checkpoint FILE --sentence "words ..." [--wait-k 3|inf]
+                      streams the sentence word by word under wait-k and prints every READ and WRITE, the
+                      translation and its Average Lagging (a model from train --task simul)""");
+        HELP.put("simul-experiment", """
+                  simul-experiment --out DIR [--attentions leap,relu,softmax] [--lags 1,3,5,inf] [--steps 300]
+                                   [train options]
+                      trains each attention for each wait-k lag on the same data (synthetic unless --source and
+                      --target name parallel text) and writes DIR/results.md (BLEU, exact match, AL) and
+                      results.svg (BLEU against AL)""");
         HELP.put("experiment", """
                   experiment --out DIR [--steps 300] [--tasks listops,lm] [--attentions leap,cosformer,softmax]
                              [--seed 42]
@@ -82,6 +96,16 @@ public final class Main {
      * diverged, 2 a usage or input error (a bad option, a missing or damaged file), each reported
      * on {@code err} as one {@code error:} line (with the stack trace when {@code leap.debug} is set).
      */
+    /** {@code train --task simul ...}: simultaneous translation has its own options. */
+    private static boolean isSimul(String[] args) {
+        for (int i = 1; i + 1 < args.length; i++) {
+            if (args[i].equals("--task") && args[i + 1].equals("simul")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length == 0 || isHelp(args[0])) {
             usage(args.length == 0 ? err : out);
@@ -104,7 +128,9 @@ public final class Main {
             }
             return switch (args[0]) {
                 case "check-vectors" -> checkVectors(args, out);
-                case "train" -> Training.train(args, out);
+                case "train" -> isSimul(args) ? Simul.train(args, out) : Training.train(args, out);
+                case "translate" -> Simul.translate(args, out);
+                case "simul-experiment" -> Simul.experiment(args, out);
                 case "eval" -> Training.eval(args, out);
                 case "generate" -> Training.generate(args, out);
                 case "bench" -> Bench.run(args, out);

@@ -53,6 +53,75 @@ public final class DataSources {
         return inOrder(w.size(), batchSize, (m, rows) -> windows(m, w, rows));
     }
 
+    /**
+     * Translation batches, padded to the longest sentence of each batch: inputs (source ids (B, S),
+     * source mask (B, S) float32 1/0, decoder input ids (B, T) = start token then the target
+     * shifted right), labels (target ids (B, T) ending in the end token; −1 = padding, ignored).
+     *
+     * @param sources source ids of each sentence, ending in the end-of-source token
+     * @param targets target ids of each sentence, ending in the end token
+     * @param startId the decoder's first input (fairseq uses the end token)
+     * @param padId the id padded positions carry
+     */
+    public static BatchSource translation(List<int[]> sources, List<int[]> targets, int startId, int padId,
+            int batchSize, long seed) {
+        checkPairs(sources, targets);
+        return steps(sources.size(), batchSize, seed, (m, rows) -> pairs(m, sources, targets, startId, padId, rows));
+    }
+
+    /** Translation evaluation over every sentence, in order (batches as {@link #translation}). */
+    public static EvalSource translationEval(List<int[]> sources, List<int[]> targets, int startId, int padId,
+            int batchSize) {
+        checkPairs(sources, targets);
+        return inOrder(sources.size(), batchSize, (m, rows) -> pairs(m, sources, targets, startId, padId, rows));
+    }
+
+    private static void checkPairs(List<int[]> sources, List<int[]> targets) {
+        Checks.require(sources.size() == targets.size(), "translation pairs", sources.size() + " targets, one per "
+                + "source", targets.size());
+        for (int i = 0; i < sources.size(); i++) {
+            Checks.require(sources.get(i).length > 0 && targets.get(i).length > 0, "sentence pair " + i,
+                    "a non-empty source and target", sources.get(i).length + " and " + targets.get(i).length
+                            + " tokens");
+        }
+    }
+
+    private static TrainingBatch pairs(NDManager m, List<int[]> sources, List<int[]> targets, int startId,
+            int padId, int[] rows) {
+        int s = 0;
+        int t = 0;
+        for (int r : rows) {
+            s = Math.max(s, sources.get(r).length);
+            t = Math.max(t, targets.get(r).length);
+        }
+        int b = rows.length;
+        long[] src = new long[b * s];
+        float[] mask = new float[b * s];
+        long[] in = new long[b * t];
+        long[] out = new long[b * t];
+        java.util.Arrays.fill(src, padId);
+        java.util.Arrays.fill(in, padId);
+        java.util.Arrays.fill(out, -1);
+        for (int i = 0; i < b; i++) {
+            int[] x = sources.get(rows[i]);
+            int[] y = targets.get(rows[i]);
+            for (int j = 0; j < x.length; j++) {
+                src[i * s + j] = x[j];
+                mask[i * s + j] = 1f;
+            }
+            for (int j = 0; j < y.length; j++) {
+                in[i * t + j] = j == 0 ? startId : y[j - 1];
+                out[i * t + j] = y[j];
+            }
+        }
+        NDArray maskArray;
+        try (NDArray java = m.create(mask, new Shape(b, s))) {
+            maskArray = java.duplicate();
+        }
+        return new TrainingBatch(new NDList(owned(m, src, new Shape(b, s)), maskArray, owned(m, in, new Shape(b, t))),
+                new NDList(owned(m, out, new Shape(b, t))));
+    }
+
     @FunctionalInterface
     private interface Rows {
         TrainingBatch batch(NDManager manager, int[] rows);

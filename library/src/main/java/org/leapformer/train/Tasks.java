@@ -1,6 +1,7 @@
 package org.leapformer.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
@@ -8,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import org.leapformer.model.DecoderLM;
 import org.leapformer.model.EncoderClassifier;
 import org.leapformer.model.ModelConfig;
+import org.leapformer.model.SimulTranslator;
 import org.leapformer.data.Tokenizer;
 import org.leapformer.ops.Checks;
 
@@ -18,6 +20,8 @@ public final class Tasks {
     public static final String CLASSIFIER = "classifier";
     /** Model type of {@link #languageModel}. */
     public static final String LANGUAGE_MODEL = "language-model";
+    /** Model type of {@link #translation}. */
+    public static final String TRANSLATION = "translation";
 
     private Tasks() {}
 
@@ -41,6 +45,50 @@ public final class Tasks {
                     "V=" + model.config().vocabSize() + " tokens (the model's)", tokenizer.vocabulary().size());
         }
         return new LogitsTask(model, model.config(), LANGUAGE_MODEL, model::logits, tokenizer);
+    }
+
+    /**
+     * Simultaneous translation under a wait-k policy: inputs (source ids, source mask, decoder
+     * input ids), labels (target ids, −1 ignored), as {@link DataSources#translation} makes them;
+     * cross-entropy and token accuracy.
+     *
+     * @param k the lag of the policy trained for, or {@code WaitK.OFFLINE}
+     * @param tokenizer the shared word vocabulary (stored in checkpoints), or null
+     */
+    public static Task translation(SimulTranslator model, long k, Tokenizer tokenizer) {
+        Checks.require(k >= 1, "wait-k lag", "k >= 1 (or WaitK.OFFLINE)", k);
+        if (tokenizer != null) {
+            Checks.require(tokenizer.vocabulary().size() == model.config().vocabSize(), "tokenizer vocabulary",
+                    "V=" + model.config().vocabSize() + " tokens (the model's)", tokenizer.vocabulary().size());
+        }
+        return new TranslationTask(model, k, tokenizer);
+    }
+
+    private record TranslationTask(SimulTranslator model, long k, Tokenizer tokenizer) implements Task {
+        @Override
+        public Block block() {
+            return model;
+        }
+
+        @Override
+        public ModelConfig modelConfig() {
+            return model.config();
+        }
+
+        @Override
+        public String modelType() {
+            return TRANSLATION;
+        }
+
+        @Override
+        public NDArray[] lossSums(ParameterStore ps, TrainingBatch batch, boolean training) {
+            NDList in = batch.inputs();
+            Checks.require(in.size() == 3, "translation batch", "inputs (source, source mask, decoder input)",
+                    in.size() + " inputs");
+            try (NDArray out = model.logits(ps, in.get(0), in.get(1), in.get(2), k, training)) {
+                return Losses.sums(out, batch.labels().get(0));
+            }
+        }
     }
 
     /** How a model turns ids into logits. */
@@ -74,8 +122,12 @@ public final class Tasks {
         return switch (modelType) {
             case CLASSIFIER -> classifier(new EncoderClassifier(config).initialize(manager, dataType));
             case LANGUAGE_MODEL -> languageModel(new DecoderLM(config).initialize(manager, dataType), tokenizer);
-            default -> throw new IllegalArgumentException("model type: expected " + CLASSIFIER + " or "
-                    + LANGUAGE_MODEL + ", found " + modelType);
+            // the lag is the trainer's choice, not the model's: a loaded translator is trained offline
+            // unless wrapped again with translation(model, k, tokenizer)
+            case TRANSLATION -> translation(new SimulTranslator(config).initialize(manager, dataType),
+                    org.leapformer.ops.WaitK.OFFLINE, tokenizer);
+            default -> throw new IllegalArgumentException("model type: expected " + CLASSIFIER + ", "
+                    + LANGUAGE_MODEL + " or " + TRANSLATION + ", found " + modelType);
         };
     }
 }

@@ -1,0 +1,408 @@
+package org.leapformer.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.leapformer.LeapEngine;
+import org.leapformer.data.AtomicFiles;
+import org.leapformer.data.ParallelText;
+import org.leapformer.data.SyntheticTranslation;
+import org.leapformer.data.TranslationPair;
+import org.leapformer.data.Vocabulary;
+import org.leapformer.data.WordTokenizer;
+import org.leapformer.eval.Bleu;
+import org.leapformer.eval.Latency;
+import org.leapformer.model.ModelConfig;
+import org.leapformer.model.Positions;
+import org.leapformer.model.SimulDecoding;
+import org.leapformer.model.SimulTranslator;
+import org.leapformer.ops.WaitK;
+import org.leapformer.train.Checkpoint;
+import org.leapformer.train.ConsoleProgress;
+import org.leapformer.train.DataSources;
+import org.leapformer.train.Task;
+import org.leapformer.train.Tasks;
+import org.leapformer.train.Trainer;
+import org.leapformer.train.TrainingConfig;
+import org.leapformer.train.TrainingResult;
+
+/**
+ * Simultaneous translation on the command line: {@code train --task simul --wait-k K},
+ * {@code translate} (streams a sentence, printing every read and write) and
+ * {@code simul-experiment} (LeaP, ReLU-linear and softmax for several k: BLEU, accuracy, AL).
+ */
+final class Simul {
+
+    static final Set<String> OPTIONS = new HashSet<>(Training.TRAIN_OPTIONS);
+
+    static {
+        OPTIONS.addAll(List.of("wait-k", "source", "target", "eval-sentences"));
+    }
+
+    private Simul() {}
+
+    /** The parallel data of a run, encoded with one word vocabulary for both sides. */
+    record Data(WordTokenizer tokenizer, List<TranslationPair> train, List<TranslationPair> valid, int maxLength,
+            String description) {
+
+        List<int[]> sources(List<TranslationPair> pairs) {
+            List<int[]> out = new ArrayList<>();
+            for (TranslationPair p : pairs) {
+                out.add(encode(p.source()));
+            }
+            return out;
+        }
+
+        List<int[]> targets(List<TranslationPair> pairs) {
+            List<int[]> out = new ArrayList<>();
+            for (TranslationPair p : pairs) {
+                out.add(encode(p.target()));
+            }
+            return out;
+        }
+
+        /** Word ids and the end token. */
+        int[] encode(List<String> words) {
+            Vocabulary v = tokenizer.vocabulary();
+            int[] ids = new int[words.size() + 1];
+            for (int i = 0; i < words.size(); i++) {
+                ids[i] = v.contains(words.get(i)) ? v.id(words.get(i)) : tokenizer.unkId();
+            }
+            ids[words.size()] = tokenizer.eosId();
+            return ids;
+        }
+
+        TaskData taskData(int batch, long seed) {
+            int end = tokenizer.eosId();
+            int pad = tokenizer.vocabulary().require(Vocabulary.PAD);
+            return new TaskData("simul", tokenizer.vocabulary().size(), 0, maxLength,
+                    DataSources.translation(sources(train), targets(train), end, pad, batch, seed),
+                    DataSources.translationEval(sources(valid), targets(valid), end, pad, batch), tokenizer, "word",
+                    description);
+        }
+    }
+
+    static Data data(Args a) {
+        long seed = a.nonNegativeLong("seed", 42);
+        List<TranslationPair> all;
+        String from;
+        int trainCount;
+        if (a.has("source") || a.has("target")) {
+            Path s = a.path("source", null);
+            Path t = a.path("target", null);
+            if (s == null || t == null) {
+                throw new IllegalArgumentException("--source and --target: expected both aligned files (one sentence "
+                        + "per line), found only --" + (s == null ? "target" : "source"));
+            }
+            all = ParallelText.read(s, t);
+            int valid = Math.max(1, (int) Math.round(all.size() * a.number("valid-fraction", 0.1, 0, 0.9)));
+            trainCount = all.size() - valid;
+            from = "parallel text " + s + " / " + t + " (" + trainCount + " train, " + valid + " validation)";
+        } else {
+            trainCount = a.positiveInt("train-examples", 6000);
+            int validCount = a.positiveInt("val-examples", 300);
+            all = SyntheticTranslation.builder().optSeed(seed).build().generate(trainCount + validCount);
+            from = "synthetic translation (seed " + seed + ", " + trainCount + " train / " + validCount
+                    + " validation; verb-final target, reordered modifiers)";
+        }
+        if (trainCount < 1) {
+            throw new IllegalArgumentException("translation data: expected at least 2 sentence pairs, found "
+                    + all.size());
+        }
+        Map<String, Long> counts = new HashMap<>();
+        int longest = 0;
+        for (TranslationPair p : all.subList(0, trainCount)) {
+            p.source().forEach(w -> counts.merge(w, 1L, Long::sum));
+            p.target().forEach(w -> counts.merge(w, 1L, Long::sum));
+        }
+        for (TranslationPair p : all) {
+            longest = Math.max(longest, Math.max(p.source().size(), p.target().size()) + 1);
+        }
+        WordTokenizer tokenizer = WordTokenizer.builder().build(counts);
+        return new Data(tokenizer, all.subList(0, trainCount), all.subList(trainCount, all.size()), longest + 8, from);
+    }
+
+    /** "inf" or "offline" → {@link WaitK#OFFLINE}, else a positive integer. */
+    static long lag(String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("inf") || v.equals("offline") || v.equals("∞")) {
+            return WaitK.OFFLINE;
+        }
+        try {
+            long k = Long.parseLong(v);
+            if (k >= 1) {
+                return k;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--wait-k: expected a lag k >= 1 or 'inf' (offline), found '" + value + "'");
+    }
+
+    static String lagName(long k) {
+        return k == WaitK.OFFLINE ? "inf" : Long.toString(k);
+    }
+
+    /** What one trained policy scores on the validation sentences. */
+    record Scores(double bleu, double accuracy, double averageLagging, int sentences) {}
+
+    static int train(String[] args, PrintStream out) {
+        Args a = Args.parse("train", args, 1, OPTIONS, Set.of("quiet"));
+        Run r = run(a, out, !a.flag("quiet"));
+        if (r.result.reason() == TrainingResult.StopReason.DIVERGED) {
+            out.println("error: " + r.result.divergence().message() + "; outputs in " + r.dir);
+            return 1;
+        }
+        out.println(String.format(Locale.ROOT, "%s after %d steps in %.1f s: wait-%s BLEU %.2f, exact match %.3f, "
+                + "AL %.2f on %d validation sentences; outputs in %s", r.result.reason(), r.result.steps(),
+                r.result.seconds(), lagName(r.k), r.scores.bleu, r.scores.accuracy, r.scores.averageLagging,
+                r.scores.sentences, r.dir));
+        return 0;
+    }
+
+    record Run(Path dir, String kind, long k, TrainingResult result, Scores scores, long parameters) {}
+
+    static Run run(Args a, PrintStream console, boolean progress) {
+        Path dir = a.path("out", null);
+        if (dir == null) {
+            throw new IllegalArgumentException("train: expected --out DIR (metrics and checkpoints go there), found none");
+        }
+        long k = lag(a.string("wait-k", "3"));
+        Data data = data(a);
+        TaskData td = data.taskData(a.positiveInt("batch", 32), a.nonNegativeLong("seed", 42));
+        ModelConfig mc = Training.modelConfig(a, td);
+        if (!a.has("positions")) {
+            mc = mc.toBuilder().optPositions(Positions.SINUSOIDAL).build(); // a stream has no length limit
+        }
+        TrainingConfig tc = Training.trainingConfig(a, td, dir.resolve("checkpoints"));
+        Device device = tc.resolveDevices()[0];
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("--out: cannot create " + dir, e);
+        }
+        data.tokenizer().vocabulary().save(dir.resolve("vocabulary.txt"));
+        LeapEngine.engine().setRandomSeed((int) tc.seed());
+        try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
+            SimulTranslator model = new SimulTranslator(mc).initialize(manager, DataType.FLOAT32);
+            Task task = Tasks.translation(model, k, data.tokenizer());
+            try (Trainer trainer = new Trainer(task, tc); MetricsFiles metrics = new MetricsFiles(dir, -1)) {
+                trainer.addListener(metrics);
+                if (progress) {
+                    trainer.addListener(new ConsoleProgress("simul " + mc.kind() + " wait-" + lagName(k), console));
+                }
+                TrainingResult result = trainer.fit(td.train(), td.valid());
+                long params = model.getParameters().stream().mapToLong(p -> p.getValue().getArray().size()).sum();
+                Training.writeSummary(dir, result, metrics, params);
+                Scores scores = evaluate(model, data, k, manager, a.positiveInt("eval-sentences", 200));
+                String json = String.format(Locale.ROOT, "{\"attention\": \"%s\", \"wait_k\": \"%s\", \"bleu\": %.4f, "
+                        + "\"exact_match\": %.4f, \"average_lagging\": %.4f, \"sentences\": %d}%n", mc.kind(), lagName(k),
+                        scores.bleu, scores.accuracy, scores.averageLagging, scores.sentences);
+                AtomicFiles.write(dir.resolve("simul.json"), w -> w.write(json));
+                return new Run(dir, mc.kind().toString(), k, result, scores, params);
+            }
+        }
+    }
+
+    /** Streams the first {@code limit} validation sentences under wait-k: BLEU, exact match, AL. */
+    static Scores evaluate(SimulTranslator model, Data data, long k, NDManager manager, int limit) {
+        List<TranslationPair> valid = data.valid().subList(0, Math.min(limit, data.valid().size()));
+        List<List<String>> hyps = new ArrayList<>();
+        List<List<String>> refs = new ArrayList<>();
+        double lagging = 0;
+        int end = data.tokenizer().eosId();
+        for (TranslationPair p : valid) {
+            int[] src = data.encode(p.source());
+            SimulDecoding.Result r = SimulDecoding.waitK(model, manager, src, k, end, end, 2 * src.length + 8, null);
+            List<String> words = new ArrayList<>();
+            for (int id : r.target()) {
+                words.add(data.tokenizer().vocabulary().token(id));
+            }
+            hyps.add(words);
+            refs.add(p.target());
+            lagging += Latency.averageLagging(r.delays(), r.sourceLength(), p.target().size());
+        }
+        double bleu = Bleu.corpus(hyps, refs).score();
+        return new Scores(bleu, org.leapformer.eval.Metrics.exactMatch(hyps, refs), lagging / valid.size(),
+                valid.size());
+    }
+
+    static int translate(String[] args, PrintStream out) {
+        Args a = Args.parse("translate", args, 1, Set.of("checkpoint", "wait-k", "sentence"), Set.of());
+        Path file = a.path("checkpoint", null);
+        if (file == null) {
+            throw new IllegalArgumentException("translate: expected --checkpoint FILE, found none");
+        }
+        String sentence = a.string("sentence", null);
+        if (sentence == null || sentence.isBlank()) {
+            throw new IllegalArgumentException("translate: expected --sentence \"words ...\", found none");
+        }
+        long k = lag(a.string("wait-k", "3"));
+        try (NDManager manager = LeapEngine.newManager()) {
+            Checkpoint ck = Checkpoint.read(file);
+            if (!Tasks.TRANSLATION.equals(ck.modelType())) {
+                throw new IllegalArgumentException("--checkpoint: expected a translation model (train --task simul), "
+                        + "found a " + ck.modelType() + " in " + file);
+            }
+            Task task = ck.newTask(manager);
+            SimulTranslator model = (SimulTranslator) task.block();
+            WordTokenizer tok = (WordTokenizer) task.tokenizer();
+            Data d = new Data(tok, List.of(), List.of(), model.config().maxLength(), "");
+            List<String> words = List.of(sentence.trim().split("\\s+"));
+            int[] src = d.encode(words);
+            out.println("wait-" + lagName(k) + ", " + words.size() + " source words:");
+            SimulDecoding.Result r = SimulDecoding.waitK(model, manager, src, k, tok.eosId(), tok.eosId(),
+                    2 * src.length + 8, act -> out.println((act.read() ? "  READ  " : "  WRITE ")
+                            + tok.vocabulary().token(act.token())));
+            StringBuilder t = new StringBuilder();
+            for (int id : r.target()) {
+                t.append(t.length() == 0 ? "" : " ").append(tok.vocabulary().token(id));
+            }
+            out.println("translation: " + t);
+            out.println(String.format(Locale.ROOT, "average lagging: %.2f source words",
+                    Latency.averageLagging(r.delays(), r.sourceLength(), r.target().length)));
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("--checkpoint " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static int experiment(String[] args, PrintStream out) {
+        Set<String> options = new HashSet<>(OPTIONS);
+        options.addAll(List.of("attentions", "lags"));
+        options.remove("attention");
+        options.remove("wait-k");
+        Args a = Args.parse("simul-experiment", args, 1, options, Set.of("quiet"));
+        Path dir = a.path("out", null);
+        if (dir == null) {
+            throw new IllegalArgumentException("simul-experiment: expected --out DIR, found none");
+        }
+        List<String> kinds = List.of(a.string("attentions", "leap,relu,softmax").split(","));
+        List<String> lags = List.of(a.string("lags", "1,3,5,inf").split(","));
+        for (String kind : kinds) {
+            if (!List.of("leap", "relu", "softmax").contains(kind)) {
+                throw new IllegalArgumentException("--attentions: expected leap, relu or softmax, found '" + kind
+                        + "'" + (kind.equals("cosformer") ? " (cosFormer needs the final lengths, which a stream "
+                                + "does not know)" : ""));
+            }
+        }
+        lags.forEach(Simul::lag);
+        List<Run> runs = new ArrayList<>();
+        for (String kind : kinds) {
+            for (String lag : lags) {
+                List<String> runArgs = new ArrayList<>(List.of("train", "--task", "simul", "--attention", kind,
+                        "--wait-k", lag, "--out", dir.resolve(kind + "-wait" + lag).toString()));
+                a.asMap().forEach((key, v) -> {
+                    if (!Set.of("out", "attentions", "lags", "quiet").contains(key)) {
+                        runArgs.add("--" + key);
+                        runArgs.add(v);
+                    }
+                });
+                out.println("simul-experiment: " + kind + " wait-" + lag);
+                Args ra = Args.parse("train", runArgs.toArray(new String[0]), 1, OPTIONS, Set.of());
+                Run r = run(ra, out, !a.flag("quiet"));
+                out.println(String.format(Locale.ROOT, "  BLEU %.2f, exact match %.3f, AL %.2f", r.scores.bleu,
+                        r.scores.accuracy, r.scores.averageLagging));
+                runs.add(r);
+            }
+        }
+        String table = table(runs, a);
+        AtomicFiles.write(dir.resolve("results.md"), w -> w.write(table));
+        AtomicFiles.write(dir.resolve("results.svg"), w -> w.write(svg(runs)));
+        out.println(table);
+        out.println("simul-experiment: wrote " + dir.resolve("results.md") + " and " + dir.resolve("results.svg"));
+        return 0;
+    }
+
+    static String table(List<Run> runs, Args a) {
+        StringBuilder s = new StringBuilder("| attention | wait-k | BLEU | exact match | AL | parameters | seconds |\n"
+                + "|---|---|---|---|---|---|---|\n");
+        for (Run r : runs) {
+            s.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.3f | %.2f | %,d | %.0f |\n", r.kind,
+                    lagName(r.k), r.scores.bleu, r.scores.accuracy, r.scores.averageLagging, r.parameters,
+                    r.result.seconds()));
+        }
+        s.append("\nSteps ").append(a.string("steps", "300")).append(", seed ").append(a.string("seed", "42"))
+                .append("; scores on ").append(runs.isEmpty() ? 0 : runs.get(0).scores.sentences)
+                .append(" validation sentences, greedy streaming decoding under the trained k.\n");
+        return s.toString();
+    }
+
+    /** BLEU against Average Lagging, one line per attention (its k from small to large). */
+    static String svg(List<Run> runs) {
+        int w = 640;
+        int h = 420;
+        int l = 70;
+        int r = 150;
+        int t = 40;
+        int b = 60;
+        double maxAl = 1;
+        double maxBleu = 1;
+        for (Run run : runs) {
+            maxAl = Math.max(maxAl, run.scores.averageLagging);
+            maxBleu = Math.max(maxBleu, run.scores.bleu);
+        }
+        maxAl = Math.ceil(maxAl * 1.1);
+        maxBleu = Math.min(100, Math.ceil(maxBleu * 1.1 / 10) * 10);
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                + "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+                w, h));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"24\" font-size=\"15\">Quality against latency "
+                + "(wait-k, greedy streaming)</text>\n", l));
+        int pw = w - l - r;
+        int ph = h - t - b;
+        s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+                + "stroke=\"#888\"/>\n", l, t, pw, ph));
+        for (int i = 0; i <= 5; i++) {
+            double al = maxAl * i / 5;
+            double bl = maxBleu * i / 5;
+            int x = l + pw * i / 5;
+            int y = t + ph - ph * i / 5;
+            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%.1f</text>\n", x,
+                    t + ph + 18, al));
+            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f</text>\n", l - 6,
+                    y + 4, bl));
+        }
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">Average Lagging "
+                + "(source words)</text>\n", l + pw / 2, h - 18));
+        s.append(String.format(Locale.ROOT, "<text x=\"18\" y=\"%d\" transform=\"rotate(-90 18 %d)\" "
+                + "text-anchor=\"middle\">BLEU</text>\n", t + ph / 2, t + ph / 2));
+        Map<String, List<Run>> byKind = new LinkedHashMap<>();
+        runs.forEach(run -> byKind.computeIfAbsent(run.kind, x -> new ArrayList<>()).add(run));
+        String[] colours = {"#4C72B0", "#55A868", "#C44E52", "#8172B3"};
+        int c = 0;
+        for (Map.Entry<String, List<Run>> e : byKind.entrySet()) {
+            String colour = colours[c % colours.length];
+            StringBuilder pts = new StringBuilder();
+            for (Run run : e.getValue()) {
+                double x = l + pw * run.scores.averageLagging / maxAl;
+                double y = t + ph - ph * run.scores.bleu / maxBleu;
+                pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+                s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>"
+                        + "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">k=%s</text>\n", x, y, colour, x + 5, y - 5,
+                        lagName(run.k)));
+            }
+            s.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
+                    + "stroke-width=\"2\"/>\n", pts.toString().trim(), colour));
+            s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+                    + "<text x=\"%d\" y=\"%d\">%s</text>\n", w - r + 16, t + 20 * c, colour, w - r + 34, t + 20 * c + 11,
+                    e.getKey()));
+            c++;
+        }
+        return s.append("</svg>\n").toString();
+    }
+}

@@ -1,0 +1,124 @@
+package org.leapformer.eval;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Corpus BLEU (Papineni et al. 2002) on tokenised text, as NLTK's {@code corpus_bleu} and
+ * sacreBLEU compute it without smoothing: clipped n-gram matches and n-gram counts are summed over
+ * the corpus for n = 1..4, the precisions combined by a geometric mean with equal weights, times
+ * the brevity penalty exp(1 − r/c) when the hypotheses' total length c is below r, the summed
+ * length of each sentence's reference closest in length (the shorter one on a tie). Scores are ×100.
+ * A corpus with no matching n-gram of some order scores 0.
+ */
+public final class Bleu {
+
+    /** The highest n-gram order. */
+    public static final int MAX_ORDER = 4;
+
+    private Bleu() {}
+
+    /**
+     * A corpus score.
+     *
+     * @param score BLEU × 100
+     * @param precisions the modified n-gram precisions p_1 .. p_4
+     * @param brevityPenalty exp(1 − r/c) or 1
+     * @param hypothesisLength c
+     * @param referenceLength r
+     */
+    public record Score(double score, double[] precisions, double brevityPenalty, long hypothesisLength,
+            long referenceLength) {
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "BLEU %.2f (p = %.3f/%.3f/%.3f/%.3f, BP %.3f, c %d, r %d)",
+                    score, precisions[0], precisions[1], precisions[2], precisions[3], brevityPenalty,
+                    hypothesisLength, referenceLength);
+        }
+    }
+
+    /** Corpus BLEU with one reference per hypothesis. */
+    public static Score corpus(List<List<String>> hypotheses, List<List<String>> references) {
+        List<List<List<String>>> refs = new ArrayList<>();
+        for (List<String> r : references) {
+            refs.add(List.of(r));
+        }
+        checkSizes(hypotheses.size(), references.size());
+        return corpusMulti(hypotheses, refs);
+    }
+
+    /** Corpus BLEU with one or more references per hypothesis. */
+    public static Score corpusMulti(List<List<String>> hypotheses, List<List<List<String>>> references) {
+        checkSizes(hypotheses.size(), references.size());
+        long[] matches = new long[MAX_ORDER];
+        long[] totals = new long[MAX_ORDER];
+        long c = 0;
+        long r = 0;
+        for (int i = 0; i < hypotheses.size(); i++) {
+            List<String> hyp = hypotheses.get(i);
+            List<List<String>> refs = references.get(i);
+            if (refs.isEmpty()) {
+                throw new IllegalArgumentException("references of sentence " + i + ": expected at least one, found none");
+            }
+            c += hyp.size();
+            r += closestLength(refs, hyp.size());
+            for (int n = 1; n <= MAX_ORDER; n++) {
+                Map<List<String>, Integer> counts = ngrams(hyp, n);
+                Map<List<String>, Integer> maxRef = new HashMap<>();
+                for (List<String> ref : refs) {
+                    ngrams(ref, n).forEach((g, k) -> maxRef.merge(g, k, Math::max));
+                }
+                for (Map.Entry<List<String>, Integer> e : counts.entrySet()) {
+                    matches[n - 1] += Math.min(e.getValue(), maxRef.getOrDefault(e.getKey(), 0));
+                }
+                totals[n - 1] += Math.max(0, hyp.size() - n + 1);
+            }
+        }
+        double[] p = new double[MAX_ORDER];
+        double logSum = 0;
+        boolean zero = false;
+        for (int n = 0; n < MAX_ORDER; n++) {
+            p[n] = totals[n] == 0 ? 0 : (double) matches[n] / totals[n];
+            if (matches[n] == 0) {
+                zero = true;
+            } else {
+                logSum += Math.log(p[n]) / MAX_ORDER;
+            }
+        }
+        double bp = c == 0 ? 0 : c < r ? Math.exp(1 - (double) r / c) : 1;
+        double score = zero ? 0 : 100 * bp * Math.exp(logSum);
+        return new Score(score, p, bp, c, r);
+    }
+
+    private static int closestLength(List<List<String>> refs, int length) {
+        int best = refs.get(0).size();
+        for (List<String> ref : refs) {
+            int d = Math.abs(ref.size() - length);
+            int bd = Math.abs(best - length);
+            if (d < bd || (d == bd && ref.size() < best)) {
+                best = ref.size();
+            }
+        }
+        return best;
+    }
+
+    private static Map<List<String>, Integer> ngrams(List<String> words, int n) {
+        Map<List<String>, Integer> out = new HashMap<>();
+        for (int i = 0; i + n <= words.size(); i++) {
+            out.merge(words.subList(i, i + n), 1, Integer::sum);
+        }
+        return out;
+    }
+
+    static void checkSizes(int hypotheses, int references) {
+        if (hypotheses != references) {
+            throw new IllegalArgumentException("references: expected one entry per hypothesis (" + hypotheses + "), found "
+                    + references);
+        }
+        if (hypotheses == 0) {
+            throw new IllegalArgumentException("hypotheses: expected at least one sentence, found none");
+        }
+    }
+}
