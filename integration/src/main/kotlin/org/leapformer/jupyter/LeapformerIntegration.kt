@@ -77,6 +77,7 @@ class LeapformerIntegration : JupyterIntegration() {
             "org.leapformer.train.*",
             "org.leapformer.data.*",
             "org.leapformer.inspect.*",
+            "org.leapformer.eval.*",
             "org.leapformer.jupyter.*",
             "ai.djl.ndarray.*",
             "ai.djl.ndarray.types.*",
