@@ -209,21 +209,12 @@ public final class CrossAttention extends AbstractBlock {
         return sa.scale() != null ? sa.scale() : 1.0 / Math.sqrt(config.headDim());
     }
 
-    /** (B, N, Dm) → (B, H, N, D). */
     private NDArray heads(ParameterStore ps, Linear proj, NDArray x, boolean training) {
-        Shape s = x.getShape();
-        try (NDArray p = proj.forward(ps, new NDList(x), training).singletonOrThrow();
-                NDArray r = p.reshape(s.get(0), s.get(1), config.heads(), config.headDim())) {
-            return r.transpose(0, 2, 1, 3);
-        }
+        return MultiHeadAttention.heads(ps, proj, x, config, training);
     }
 
-    /** (B, H, N, D) → (B, N, Dm). */
     private NDArray merge(ParameterStore ps, NDArray o, boolean training) {
-        Shape s = o.getShape();
-        try (NDArray t = o.transpose(0, 2, 1, 3); NDArray m = t.reshape(s.get(0), s.get(2), s.get(1) * s.get(3))) {
-            return out.forward(ps, new NDList(m), training).singletonOrThrow();
-        }
+        return MultiHeadAttention.merge(ps, out, o, training);
     }
 
     @Override

@@ -182,6 +182,16 @@ public final class MultiHeadAttention extends AbstractBlock {
 
     /** (B, N, Dm) → (B, H, N, D). */
     private NDArray heads(ParameterStore ps, Linear proj, NDArray x, boolean training) {
+        return heads(ps, proj, x, config, training);
+    }
+
+    /** (B, H, N, D) → (B, N, Dm). */
+    private NDArray merge(ParameterStore ps, NDArray o, boolean training) {
+        return merge(ps, out, o, training);
+    }
+
+    /** proj(x) split into heads: (B, N, Dm) → (B, H, N, D); shared with {@link CrossAttention}. */
+    static NDArray heads(ParameterStore ps, Linear proj, NDArray x, ModelConfig config, boolean training) {
         Shape s = x.getShape();
         try (NDArray p = proj.forward(ps, new NDList(x), training).singletonOrThrow();
                 NDArray r = p.reshape(s.get(0), s.get(1), config.heads(), config.headDim())) {
@@ -189,8 +199,8 @@ public final class MultiHeadAttention extends AbstractBlock {
         }
     }
 
-    /** (B, H, N, D) → (B, N, Dm). */
-    private NDArray merge(ParameterStore ps, NDArray o, boolean training) {
+    /** Heads merged and projected: (B, H, N, D) → out((B, N, H·D)); shared with {@link CrossAttention}. */
+    static NDArray merge(ParameterStore ps, Linear out, NDArray o, boolean training) {
         Shape s = o.getShape();
         try (NDArray t = o.transpose(0, 2, 1, 3); NDArray m = t.reshape(s.get(0), s.get(2), s.get(1) * s.get(3))) {
             return out.forward(ps, new NDList(m), training).singletonOrThrow();
