@@ -2,7 +2,10 @@ package org.leapformer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -21,7 +24,8 @@ import org.leapformer.ops.Checks;
  *
  * Its moments are plain arrays keyed by parameter name, so a checkpoint can store them and a
  * resumed run continues bit for bit (DJL's optimizers keep theirs private). Updates run outside
- * autograd, in place.
+ * autograd, in place: float32 PyTorch parameters in one fused native call each (libtorch's Adam
+ * kernel, with the bias corrections folded into its step size and ε), others op by op.
  */
 public final class AdamW implements AutoCloseable {
 
@@ -68,6 +72,25 @@ public final class AdamW implements AutoCloseable {
         NDArray[] mv = moments.computeIfAbsent(name, k -> new NDArray[] {zerosLike(weight), zerosLike(weight)});
         NDArray m = mv[0];
         NDArray v = mv[1];
+        double bc1 = 1 - Math.pow(beta1, updates);
+        double bc2 = 1 - Math.pow(beta2, updates);
+        double decay = weightDecay > 0 && type == Parameter.Type.WEIGHT ? weightDecay : 0.0;
+        if (fusable(weight, grad, m, v)) {
+            // one native call instead of a dozen: libtorch computes
+            //   w −= w·lr·λ;  m = β1 m + (1 − β1) s·g;  v = β2 v + (1 − β2) (s·g)²;  w −= m·a / (√v + e)
+            // and with a = lr·√bc2 / bc1 and e = ε·√bc2 that last step is exactly
+            //   w −= lr · (m / bc1) / (√(v / bc2) + ε)
+            boolean gradMode = JniUtils.isGradMode();
+            JniUtils.setGradMode(false); // in-place updates of parameters that autograd tracks
+            try {
+                JniUtils.adamUpdate((PtNDArray) weight, (PtNDArray) grad, (PtNDArray) m, (PtNDArray) v, (float) lr,
+                        (float) (lr * Math.sqrt(bc2) / bc1), (float) decay, (float) gradScale, -1f, (float) beta1,
+                        (float) beta2, (float) (epsilon * Math.sqrt(bc2)), true);
+            } finally {
+                JniUtils.setGradMode(gradMode);
+            }
+            return;
+        }
         try (NDArray g = gradScale == 1.0 ? grad.duplicate() : grad.mul(gradScale)) {
             m.muli(beta1);
             try (NDArray gm = g.mul(1 - beta1)) {
@@ -78,15 +101,26 @@ public final class AdamW implements AutoCloseable {
                 v.addi(gv);
             }
         }
-        double bc1 = 1 - Math.pow(beta1, updates);
-        double bc2 = 1 - Math.pow(beta2, updates);
-        if (weightDecay > 0 && type == Parameter.Type.WEIGHT) {
-            weight.muli(1 - lr * weightDecay);
+        if (decay > 0) {
+            weight.muli(1 - lr * decay);
         }
         try (NDArray root = v.sqrt(); NDArray denom = root.divi(Math.sqrt(bc2)); NDArray d = denom.addi(epsilon);
                 NDArray step = m.div(d); NDArray scaled = step.muli(lr / bc1)) {
             weight.subi(scaled);
         }
+    }
+
+    /**
+     * Whether libtorch's fused Adam update applies: PyTorch arrays of one float32 type on one
+     * device (its scalars are floats, so double-precision weights take the general path).
+     */
+    private static boolean fusable(NDArray weight, NDArray grad, NDArray m, NDArray v) {
+        if (!(weight instanceof PtNDArray && grad instanceof PtNDArray && m instanceof PtNDArray
+                && v instanceof PtNDArray)) {
+            return false;
+        }
+        return weight.getDataType() == DataType.FLOAT32 && grad.getDataType() == DataType.FLOAT32
+                && grad.getDevice().equals(weight.getDevice()) && grad.getShape().equals(weight.getShape());
     }
 
     private NDArray zerosLike(NDArray w) {
