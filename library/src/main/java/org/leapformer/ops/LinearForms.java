@@ -176,9 +176,10 @@ public final class LinearForms {
         }
         NDArray prev = exclusivePrefix(kv, initial); // (B, H, nc, F, Dv+1): the state before each chunk
 
-        NDArray scores;
-        try (NDArray raw = q.matMul(transposeLast(k)); NDArray mask = lowerTriangle(mgr, c, acc)) {
-            scores = raw.mul(mask); // (B, H, nc, C, C)
+        NDArray scores = q.matMul(transposeLast(k)); // (B, H, nc, C, C)
+        try (NDArray mask = lowerTriangle(mgr, c, acc)) {
+            // in place: the product's backward needs q and k, not its output, so autograd allows it
+            scores.muli(mask);
         }
         NDArray numDen = scores.matMul(vv); // (B, H, nc, C, Dv+1)
         scores.close();
