@@ -39,6 +39,11 @@ import org.leapformer.ops.AttentionOutput;
 import org.leapformer.ops.Form;
 import org.leapformer.ops.KvCache;
 import org.leapformer.ops.LinearState;
+import org.leapformer.train.Task;
+import org.leapformer.train.Tasks;
+import org.leapformer.train.Trainer;
+import org.leapformer.train.TrainingConfig;
+import org.leapformer.train.TrainingListener;
 
 /**
  * The {@code bench} command: speed and memory of the attention forms and of decoding, as ratios
@@ -47,6 +52,7 @@ import org.leapformer.ops.LinearState;
  * <pre>
  *   bench forms  [--ns 256,1024,4096,16384] [--methods ...] [--threads 1] [--out DIR]
  *   bench decode [--contexts 256,1024,4096,16384,65536] [--threads 1] [--out DIR]
+ *   bench train  [--tasks lm,listops] [--attention leap,relu,softmax] [--steps 60] [--out DIR]
  * </pre>
  *
  * Forms: B=1, H=2, D=32, float32, LeaP hidden 8, clamp 0.1, as the PyTorch peer's bench.py; every
@@ -70,8 +76,8 @@ final class Bench {
     private Bench() {}
 
     static int run(String[] args, PrintStream out) {
-        if (args.length < 2 || !(args[1].equals("forms") || args[1].equals("decode") || args[1].equals("child"))) {
-            throw new IllegalArgumentException("bench: expected forms or decode, found "
+        if (args.length < 2 || !List.of("forms", "decode", "train", "child").contains(args[1])) {
+            throw new IllegalArgumentException("bench: expected forms, decode or train, found "
                     + (args.length < 2 ? "nothing" : "'" + args[1] + "'"));
         }
         if (args[1].equals("child")) {
@@ -79,9 +85,17 @@ final class Bench {
             return 0;
         }
         Args a = Args.parse("bench " + args[1], args, 2, Set.of("ns", "methods", "threads", "contexts", "out",
-                "modes"), Set.of());
-        int threads = a.positiveInt("threads", 1);
+                "modes", "tasks", "attention", "steps"), Set.of());
         Path dir = a.path("out", Path.of("runs", "bench"));
+        if (args[1].equals("train")) {
+            if (a.has("threads")) {
+                throw new IllegalArgumentException("bench train: expected no --threads (it trains in this JVM, with "
+                        + "the engine's thread count: -Dleap.threads=N under Maven), found --threads "
+                        + a.string("threads", ""));
+            }
+            return train(a, dir, out);
+        }
+        int threads = a.positiveInt("threads", 1);
         return args[1].equals("forms") ? forms(a, threads, dir, out) : decode(a, threads, dir, out);
     }
 
@@ -722,6 +736,115 @@ final class Bench {
 
     private static String ratio(Double a, Double b) {
         return a == null || b == null ? " -" : String.format(Locale.ROOT, " %.1f×", a / b);
+    }
+
+    // ---- train: steps of the train command's default models, in this JVM ----
+
+    /**
+     * Training throughput of {@code train --task lm} and {@code --task listops} with their default
+     * sizes (the data, model and optimizer the command builds): every step is timed, the first
+     * tenth (at least 5) are warm-up, and the median and minimum step and the input tokens per
+     * second of the median step are reported. The thread count is the engine's (one under Maven, as
+     * the train command).
+     */
+    private static int train(Args a, Path dir, PrintStream out) {
+        List<String> tasks = list(a.string("tasks", "lm,listops"), "tasks", List.of("lm", "listops"));
+        List<String> kinds = list(a.string("attention", "leap,relu,softmax"), "attention",
+                List.of("leap", "cosformer", "relu", "softmax"));
+        long steps = a.positiveLong("steps", 60);
+        long warm = Math.max(5, steps / 10);
+        if (steps < warm + 5) {
+            throw new IllegalArgumentException("bench train --steps: expected at least " + (warm + 5)
+                    + " (5 warm-up steps and 5 timed ones), found " + steps);
+        }
+        out.println(LeapEngine.ensureInitialized());
+        List<JsonObject> rows = new ArrayList<>();
+        for (String task : tasks) {
+            for (String kind : kinds) {
+                JsonObject r = trainRow(task, kind, steps, warm);
+                rows.add(r);
+                out.println(r);
+            }
+        }
+        String table = trainTable(rows, steps, warm);
+        write(dir, "train", rows, table, null);
+        out.println(table);
+        out.println("bench: wrote " + dir.resolve("train.jsonl") + " and train.md");
+        return 0;
+    }
+
+    private static JsonObject trainRow(String taskName, String kind, long steps, long warm) {
+        String[] targs = {"train", "--task", taskName, "--attention", kind, "--steps", String.valueOf(steps),
+            "--eval-every", String.valueOf(steps)};
+        Args ta = Args.parse("train", targs, 1, Training.TRAIN_OPTIONS, Set.of());
+        TaskData data = TaskData.prepare(ta);
+        ModelConfig mc = Training.modelConfig(ta, data);
+        Path checkpoints;
+        try {
+            checkpoints = Files.createTempDirectory("leap-bench-train");
+        } catch (IOException e) {
+            throw new UncheckedIOException("bench train: cannot create a temporary folder for checkpoints", e);
+        }
+        List<double[]> timed = new ArrayList<>(); // seconds, tokens
+        long parameters;
+        try {
+            TrainingConfig tc = Training.trainingConfig(ta, data, checkpoints);
+            boolean listops = data.task().equals(TaskData.LISTOPS);
+            LeapEngine.engine().setRandomSeed((int) tc.seed());
+            try (NDManager manager = NDManager.newBaseManager(tc.resolveDevices()[0], "PyTorch")) {
+                Task task = Tasks.create(listops ? Tasks.CLASSIFIER : Tasks.LANGUAGE_MODEL, mc, manager,
+                        DataType.FLOAT32, data.tokenizer());
+                parameters = task.block().getParameters().stream().mapToLong(p -> p.getValue().getArray().size())
+                        .sum();
+                try (Trainer trainer = new Trainer(task, tc)) {
+                    trainer.addListener(new TrainingListener() {
+                        @Override
+                        public void onStep(Step s) {
+                            if (s.step() > warm) {
+                                timed.add(new double[] {s.seconds(), s.tokens()});
+                            }
+                        }
+                    });
+                    trainer.fit(data.train(), data.valid());
+                }
+            }
+        } finally {
+            deleteTree(checkpoints);
+        }
+        double[] ms = timed.stream().mapToDouble(t -> t[0] * 1e3).sorted().toArray();
+        double tokens = timed.stream().mapToDouble(t -> t[1]).average().orElse(0);
+        double median = ms.length % 2 == 1 ? ms[ms.length / 2] : (ms[ms.length / 2 - 1] + ms[ms.length / 2]) / 2;
+        JsonObject r = new JsonObject();
+        r.addProperty("task", taskName);
+        r.addProperty("attention", kind);
+        r.addProperty("median_ms", median);
+        r.addProperty("min_ms", ms[0]);
+        r.addProperty("tokens_per_step", tokens);
+        r.addProperty("tokens_per_s", tokens / (median / 1e3));
+        r.addProperty("timed_steps", ms.length);
+        r.addProperty("parameters", parameters);
+        return r;
+    }
+
+    private static String trainTable(List<JsonObject> rows, long steps, long warm) {
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "train: %d steps per run, the first %d not "
+                + "timed; one optimizer step, median [min] ms; input tokens/s of the median step%n%n", steps, warm));
+        s.append("| task | attention | parameters | ms per step | tokens/s |\n|---|---|---|---|---|\n");
+        for (JsonObject r : rows) {
+            s.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.1f [%.1f] | %,.0f |%n",
+                    r.get("task").getAsString(), r.get("attention").getAsString(), r.get("parameters").getAsLong(),
+                    r.get("median_ms").getAsDouble(), r.get("min_ms").getAsDouble(),
+                    r.get("tokens_per_s").getAsDouble()));
+        }
+        return s.toString();
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder left behind is harmless
+        }
     }
 
     // ---- common ----

@@ -74,7 +74,10 @@ public final class Main {
                       memory growth; writes forms.jsonl, forms.md (with ratios to causal softmax) and forms.svg
                   bench decode [--contexts 256,1024,4096,16384,65536] [--threads 1] [--out runs/bench]
                       per-token latency of one layer (LeaP recurrent, softmax with a KV cache) and of a whole
-                      DecoderLM (on the JVM and through sessions); writes decode.jsonl and decode.md""");
+                      DecoderLM (on the JVM and through sessions); writes decode.jsonl and decode.md
+                  bench train [--tasks lm,listops] [--attention leap,relu,softmax] [--steps 60] [--out runs/bench]
+                      optimizer steps of train's default models on its default data, in this JVM: median and min
+                      ms per step and tokens/s; writes train.jsonl and train.md""");
         HELP.put("translate", """
                   translate --checkpoint FILE --sentence "words ..." [--wait-k 3|inf]
                       streams the sentence word by word under wait-k and prints every READ and WRITE, the

@@ -52,6 +52,24 @@ class BenchTest {
     }
 
     @Test
+    void trainTimesStepsOfTheTrainCommandsModels(@TempDir Path dir) throws Exception {
+        Cli.Result r = Cli.run("bench", "train", "--tasks", "listops", "--attention", "relu,leap", "--steps", "12",
+                "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> rows = Files.readAllLines(dir.resolve("train.jsonl"));
+        assertEquals(2, rows.size());
+        for (String row : rows) {
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(row).getAsJsonObject();
+            assertEquals(7, o.get("timed_steps").getAsInt(), row); // 12 steps, 5 of them warm-up
+            assertTrue(o.get("min_ms").getAsDouble() > 0 && o.get("min_ms").getAsDouble() <= o.get("median_ms")
+                    .getAsDouble(), row);
+            assertTrue(o.get("tokens_per_s").getAsDouble() > 0 && o.get("parameters").getAsLong() > 0, row);
+        }
+        String table = Files.readString(dir.resolve("train.md"));
+        assertTrue(table.contains("| listops | relu |") && table.contains("| listops | leap |"), table);
+    }
+
+    @Test
     void theChunkedFormsFlopCountIsTheSumOfItsFourProducts() {
         // B=1, H=2, N=8192, F=64, Dv+1=33, C=64: 2·B·H·N·(2·F·(Dv+1) + C·(F + Dv + 1))
         assertEquals(2.0 * 1 * 2 * 8192 * (2 * 64 * 33 + 64 * (64 + 33)), Bench.chunkedFlops(8192, 64), 0);
@@ -62,11 +80,18 @@ class BenchTest {
     void badOptionsAreRefused() {
         Cli.Result r = Cli.run("bench", "sideways");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("bench: expected forms or decode, found 'sideways'"), r.err());
+        assertTrue(r.err().contains("bench: expected forms, decode or train, found 'sideways'"), r.err());
         r = Cli.run("bench", "forms", "--ns", "64,x");
         assertTrue(r.err().contains("bench --ns: expected positive integers separated by commas, found 'x'"), r.err());
         r = Cli.run("bench", "forms", "--methods", "flash");
         assertTrue(r.err().contains("bench --methods: expected some of [softmax, softmax_causal"), r.err());
+        r = Cli.run("bench", "train", "--steps", "7");
+        assertTrue(r.err().contains("bench train --steps: expected at least 10 (5 warm-up steps and 5 timed ones), "
+                + "found 7"), r.err());
+        r = Cli.run("bench", "train", "--threads", "2");
+        assertTrue(r.err().contains("bench train: expected no --threads"), r.err());
+        r = Cli.run("bench", "train", "--tasks", "mnist");
+        assertTrue(r.err().contains("bench --tasks: expected some of [lm, listops], found 'mnist'"), r.err());
         assertEquals(0, Cli.run("bench", "help").code());
     }
 }
