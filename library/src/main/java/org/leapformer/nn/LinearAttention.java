@@ -412,7 +412,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
             return this;
         }
 
-        /** Chunk length of the chunked form (default 64). */
+        /** Chunk length of the chunked form (default 64; inputs of at most two chunks take the quadratic form). */
         public Builder optChunkSize(int chunkSize) {
             this.chunkSize = chunkSize;
             return this;
