@@ -40,7 +40,6 @@ import org.leapformer.ops.Form;
 import org.leapformer.ops.KvCache;
 import org.leapformer.ops.LinearState;
 import org.leapformer.train.Task;
-import org.leapformer.train.Tasks;
 import org.leapformer.train.Trainer;
 import org.leapformer.train.TrainingConfig;
 import org.leapformer.train.TrainingListener;
@@ -304,7 +303,7 @@ final class Bench {
             r.addProperty("method", method);
             r.addProperty("n", n);
             r.addProperty("mode", mode);
-            r.addProperty("median_ms", reps % 2 == 1 ? times[reps / 2] : (times[reps / 2 - 1] + times[reps / 2]) / 2);
+            r.addProperty("median_ms", medianOfSorted(times));
             r.addProperty("min_ms", times[0]);
             r.addProperty("reps", reps);
             r.addProperty("base_rss_mb", base / 1e6);
@@ -789,13 +788,10 @@ final class Bench {
         long parameters;
         try {
             TrainingConfig tc = Training.trainingConfig(ta, data, checkpoints);
-            boolean listops = data.task().equals(TaskData.LISTOPS);
             LeapEngine.engine().setRandomSeed((int) tc.seed());
             try (NDManager manager = NDManager.newBaseManager(tc.resolveDevices()[0], "PyTorch")) {
-                Task task = Tasks.create(listops ? Tasks.CLASSIFIER : Tasks.LANGUAGE_MODEL, mc, manager,
-                        DataType.FLOAT32, data.tokenizer());
-                parameters = task.block().getParameters().stream().mapToLong(p -> p.getValue().getArray().size())
-                        .sum();
+                Task task = Training.newTask(data, mc, manager);
+                parameters = Training.parameterCount(task.block());
                 try (Trainer trainer = new Trainer(task, tc)) {
                     trainer.addListener(new TrainingListener() {
                         @Override
@@ -813,7 +809,7 @@ final class Bench {
         }
         double[] ms = timed.stream().mapToDouble(t -> t[0] * 1e3).sorted().toArray();
         double tokens = timed.stream().mapToDouble(t -> t[1]).average().orElse(0);
-        double median = ms.length % 2 == 1 ? ms[ms.length / 2] : (ms[ms.length / 2 - 1] + ms[ms.length / 2]) / 2;
+        double median = medianOfSorted(ms);
         JsonObject r = new JsonObject();
         r.addProperty("task", taskName);
         r.addProperty("attention", kind);
@@ -848,6 +844,11 @@ final class Bench {
     }
 
     // ---- common ----
+
+    private static double medianOfSorted(double[] x) {
+        int n = x.length;
+        return n % 2 == 1 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+    }
 
     private static void write(Path dir, String name, List<JsonObject> rows, String table, String svg) {
         StringBuilder jsonl = new StringBuilder();

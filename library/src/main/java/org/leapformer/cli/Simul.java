@@ -205,7 +205,7 @@ final class Simul {
                     trainer.addListener(new ConsoleProgress("simul " + mc.kind() + " wait-" + lagName(k), console));
                 }
                 TrainingResult result = trainer.fit(td.train(), td.valid());
-                long params = model.getParameters().stream().mapToLong(p -> p.getValue().getArray().size()).sum();
+                long params = Training.parameterCount(model);
                 Training.writeSummary(dir, result, metrics, params);
                 Scores scores = evaluate(model, data, k, manager, a.positiveInt("eval-sentences", 200));
                 String json = String.format(Locale.ROOT, "{\"attention\": \"%s\", \"wait_k\": \"%s\", \"bleu\": %.4f, "

@@ -3,6 +3,7 @@ package org.leapformer.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
@@ -80,7 +81,6 @@ final class Training {
         ModelConfig mc = modelConfig(a, data);
         TrainingConfig tc = trainingConfig(a, data, dir.resolve("checkpoints"));
         Device device = tc.resolveDevices()[0];
-        boolean listops = data.task().equals(TaskData.LISTOPS);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -102,9 +102,7 @@ final class Training {
                 trainer = Trainer.resume(latest, manager, tc);
                 console.println("resuming " + latest + " at step " + trainer.step());
             } else {
-                Task task = Tasks.create(listops ? Tasks.CLASSIFIER : Tasks.LANGUAGE_MODEL, mc, manager,
-                        DataType.FLOAT32, data.tokenizer()); // a language model's checkpoints carry its tokenizer
-                trainer = new Trainer(task, tc);
+                trainer = new Trainer(newTask(data, mc, manager), tc);
             }
             boolean finished = resume && trainer.step() >= tc.steps() && Files.isRegularFile(dir.resolve("summary.json"));
             if (finished) {
@@ -117,8 +115,7 @@ final class Training {
                     trainer.addListener(new ConsoleProgress(data.task() + " " + mc.kind(), console));
                 }
                 TrainingResult r = trainer.fit(data.train(), data.valid());
-                long params = trainer.task().block().getParameters().stream()
-                        .mapToLong(p -> p.getValue().getArray().size()).sum();
+                long params = parameterCount(trainer.task().block());
                 if (!finished) {
                     writeSummary(dir, r, metrics, params);
                 }
@@ -127,6 +124,21 @@ final class Training {
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint " + latest + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The new, initialised model train builds for this data: a classifier for ListOps, a language
+     * model otherwise (whose checkpoints carry the tokenizer).
+     */
+    static Task newTask(TaskData data, ModelConfig mc, NDManager manager) {
+        boolean listops = data.task().equals(TaskData.LISTOPS);
+        return Tasks.create(listops ? Tasks.CLASSIFIER : Tasks.LANGUAGE_MODEL, mc, manager, DataType.FLOAT32,
+                data.tokenizer());
+    }
+
+    /** Number of parameter values of a model. */
+    static long parameterCount(Block model) {
+        return model.getParameters().stream().mapToLong(p -> p.getValue().getArray().size()).sum();
     }
 
     static ModelConfig modelConfig(Args a, TaskData data) {
