@@ -36,6 +36,10 @@ public final class FeatureMaps {
      * @return [sin(π/2·p)·x', cos(π/2·p)·x'], (B, H, N, 2D)
      */
     public static NDArray reweight(NDArray xRelu, NDArray proportions) {
+        return Temporaries.array(() -> reweightForm(xRelu, proportions));
+    }
+
+    private static NDArray reweightForm(NDArray xRelu, NDArray proportions) {
         // one broadcast product (…, N, 1, D) · (…, N, 2, 1) instead of two products and a concatenation:
         // a single pass over the features
         Shape s = xRelu.getShape();
@@ -95,6 +99,10 @@ public final class FeatureMaps {
      * @param length M, or null to use N (only without an offset)
      */
     public static NDArray positions(NDArray x, long offset, Long length) {
+        return Temporaries.array(() -> positionsForm(x, offset, length));
+    }
+
+    private static NDArray positionsForm(NDArray x, long offset, Long length) {
         long n = x.getShape().get(2);
         long m;
         if (length == null) {

@@ -35,7 +35,12 @@ public final class LinearForms {
     public static AttentionOutput<LinearState> bidirectional(NDArray fq, NDArray fk, NDArray v, NDArray keyMask,
             LinearSpec spec) {
         LinearState state = extend(null, fk, v, keyMask, spec);
-        return new AttentionOutput<>(read(state, fq, spec), state);
+        try {
+            return new AttentionOutput<>(read(state, fq, spec), state);
+        } catch (RuntimeException e) {
+            state.close();
+            throw e;
+        }
     }
 
     /**
@@ -49,6 +54,11 @@ public final class LinearForms {
      * @return a new state; the old one stays valid
      */
     public static LinearState extend(LinearState state, NDArray fk, NDArray v, NDArray keyMask, LinearSpec spec) {
+        return Temporaries.state(state, () -> extendForm(state, fk, v, keyMask, spec));
+    }
+
+    private static LinearState extendForm(LinearState state, NDArray fk, NDArray v, NDArray keyMask,
+            LinearSpec spec) {
         DataType out = fk.getDataType();
         DataType acc = Checks.accumulationType(out);
         NDArray k = fk.toType(acc, false);
@@ -80,6 +90,10 @@ public final class LinearForms {
      * @return (B, H, Nq, Dv)
      */
     public static NDArray read(LinearState state, NDArray fq, LinearSpec spec) {
+        return Temporaries.array(() -> readForm(state, fq, spec));
+    }
+
+    private static NDArray readForm(LinearState state, NDArray fq, LinearSpec spec) {
         Checks.require(state.featureSize() == fq.getShape().get(3), "query feature size",
                 "F=" + state.featureSize() + " as the state", fq.getShape().get(3));
         DataType out = fq.getDataType();
@@ -107,6 +121,11 @@ public final class LinearForms {
      * the reference the other forms are checked against.
      */
     public static AttentionOutput<LinearState> quadratic(NDArray fq, NDArray fk, NDArray v, LinearState state,
+            LinearSpec spec) {
+        return Temporaries.linear(state, () -> quadraticForm(fq, fk, v, state, spec));
+    }
+
+    private static AttentionOutput<LinearState> quadraticForm(NDArray fq, NDArray fk, NDArray v, LinearState state,
             LinearSpec spec) {
         checkCausal(fq, fk, v, state);
         DataType out = fq.getDataType();
@@ -140,6 +159,11 @@ public final class LinearForms {
      * N=128, C=64 took 34 ms through the quadratic form against 49 ms in two chunks).
      */
     public static AttentionOutput<LinearState> chunked(NDArray fq, NDArray fk, NDArray v, LinearState state,
+            LinearSpec spec) {
+        return Temporaries.linear(state, () -> chunkedForm(fq, fk, v, state, spec));
+    }
+
+    private static AttentionOutput<LinearState> chunkedForm(NDArray fq, NDArray fk, NDArray v, LinearState state,
             LinearSpec spec) {
         checkCausal(fq, fk, v, state);
         int c = spec.chunkSize();
@@ -216,6 +240,11 @@ public final class LinearForms {
      */
     public static AttentionOutput<LinearState> recurrent(NDArray fq, NDArray fk, NDArray v, LinearState state,
             LinearSpec spec) {
+        return Temporaries.linear(state, () -> recurrentForm(fq, fk, v, state, spec));
+    }
+
+    private static AttentionOutput<LinearState> recurrentForm(NDArray fq, NDArray fk, NDArray v, LinearState state,
+            LinearSpec spec) {
         checkCausal(fq, fk, v, state);
         Shape qs = fq.getShape();
         long n = qs.get(2);
@@ -276,6 +305,10 @@ public final class LinearForms {
      * @param keyMask (B, N) 1 for real keys, or null
      */
     public static NDArray weights(NDArray fq, NDArray fk, NDArray keyMask, boolean causal, LinearSpec spec) {
+        return Temporaries.array(() -> weightsForm(fq, fk, keyMask, causal, spec));
+    }
+
+    private static NDArray weightsForm(NDArray fq, NDArray fk, NDArray keyMask, boolean causal, LinearSpec spec) {
         DataType acc = Checks.accumulationType(fq.getDataType());
         NDArray q = fq.toType(acc, false); // fq itself when already in acc
         NDArray k = fk.toType(acc, false);

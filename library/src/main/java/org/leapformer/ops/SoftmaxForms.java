@@ -24,6 +24,10 @@ public final class SoftmaxForms {
      * @return (B, H, Nq, Dv)
      */
     public static NDArray bidirectional(NDArray q, NDArray k, NDArray v, NDArray keyMask, Double scale) {
+        return Temporaries.array(() -> bidirectionalForm(q, k, v, keyMask, scale));
+    }
+
+    private static NDArray bidirectionalForm(NDArray q, NDArray k, NDArray v, NDArray keyMask, Double scale) {
         DataType out = q.getDataType();
         DataType acc = Checks.accumulationType(out);
         NDArray qq = q.toType(acc, false);
@@ -51,6 +55,11 @@ public final class SoftmaxForms {
      * @return the output (B, H, N, Dv) and the cache extended by the N new keys and values
      */
     public static AttentionOutput<KvCache> causal(NDArray q, NDArray k, NDArray v, KvCache cache, Double scale) {
+        return Temporaries.softmax(cache, () -> causalForm(q, k, v, cache, scale));
+    }
+
+    private static AttentionOutput<KvCache> causalForm(NDArray q, NDArray k, NDArray v, KvCache cache,
+            Double scale) {
         DataType out = q.getDataType();
         DataType acc = Checks.accumulationType(out);
         NDArray qq = q.toType(acc, false);
@@ -98,6 +107,10 @@ public final class SoftmaxForms {
      * @param keyMask (B, N) 1 for real keys, or null
      */
     public static NDArray weights(NDArray q, NDArray k, NDArray keyMask, boolean causal, Double scale) {
+        return Temporaries.array(() -> weightsForm(q, k, keyMask, causal, scale));
+    }
+
+    private static NDArray weightsForm(NDArray q, NDArray k, NDArray keyMask, boolean causal, Double scale) {
         DataType acc = Checks.accumulationType(q.getDataType());
         NDArray qq = q.toType(acc, false); // q itself when already in acc
         NDArray kk = k.toType(acc, false);
