@@ -20,6 +20,10 @@ import ai.djl.ndarray.types.Shape;
  * form takes an optional initial {@link LinearState} and returns the final one, so any form can
  * continue what another started. Half-precision inputs are computed in fp32 and the output is
  * cast back.
+ *
+ * <p>A form closes every array it creates along the way. Only what it returns stays: in the first
+ * input's manager, as DJL places results, and in the caller's {@code NDScope} if one is open. A loop
+ * of calls over long-lived inputs therefore holds no more than its results.
  */
 public final class LinearForms {
 

@@ -7,7 +7,8 @@ import ai.djl.ndarray.types.DataType;
 /**
  * Softmax attention, the quadratic baseline: softmax(q kᵀ · scale) v with scale 1/√D by default.
  * Its causal state is a {@link KvCache} that grows by one row per token. Half-precision inputs
- * are computed in fp32.
+ * are computed in fp32. Like {@link LinearForms}, each form closes the arrays it creates along the
+ * way and leaves only what it returns.
  */
 public final class SoftmaxForms {
 
