@@ -123,9 +123,7 @@ final class Bench {
         }
         String table = formsTable(rows, ns, methods, modes, threads) + machineRate(rows, matmul);
         rows.add(matmul);
-        write(dir, "forms", rows, table, formsSvg(rows, ns, methods));
-        out.println(table);
-        out.println("bench: wrote " + dir.resolve("forms.jsonl") + ", forms.md and forms.svg");
+        report(out, dir, "forms", rows, table, formsSvg(rows, ns, methods));
         return 0;
     }
 
@@ -585,9 +583,7 @@ final class Bench {
             }
         }
         String table = decodeTable(rows, contexts, threads);
-        write(dir, "decode", rows, table, null);
-        out.println(table);
-        out.println("bench: wrote " + dir.resolve("decode.jsonl") + " and decode.md");
+        report(out, dir, "decode", rows, table, null);
         return 0;
     }
 
@@ -789,9 +785,7 @@ final class Bench {
             }
         }
         String table = trainTable(rows, steps, warm);
-        write(dir, "train", rows, table, null);
-        out.println(table);
-        out.println("bench: wrote " + dir.resolve("train.jsonl") + " and train.md");
+        report(out, dir, "train", rows, table, null);
         return 0;
     }
 
@@ -873,7 +867,9 @@ final class Bench {
         return n % 2 == 1 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
     }
 
-    private static void write(Path dir, String name, List<JsonObject> rows, String table, String svg) {
+    /** Writes NAME.jsonl, NAME.md (and NAME.svg) atomically, then prints the table and what was written. */
+    private static void report(PrintStream out, Path dir, String name, List<JsonObject> rows, String table,
+            String svg) {
         StringBuilder jsonl = new StringBuilder();
         rows.forEach(r -> jsonl.append(GSON.toJson(r)).append('\n'));
         AtomicFiles.write(dir.resolve(name + ".jsonl"), w -> w.write(jsonl.toString()));
@@ -881,6 +877,9 @@ final class Bench {
         if (svg != null) {
             AtomicFiles.write(dir.resolve(name + ".svg"), w -> w.write(svg));
         }
+        out.println(table);
+        out.println("bench: wrote " + dir.resolve(name + ".jsonl") + (svg == null ? " and " + name + ".md"
+                : ", " + name + ".md and " + name + ".svg"));
     }
 
     private static List<Integer> ints(String s, String option) {

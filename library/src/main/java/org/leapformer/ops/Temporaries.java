@@ -27,14 +27,16 @@ final class Temporaries {
      */
     static <T> T closeAfter(Supplier<T> body, Function<T, NDArray[]> kept, NDArray... inputs) {
         T result;
+        NDArray[] keep;
         NDScope scope = new NDScope();
         try {
             result = body.get();
-            NDScope.unregister(kept.apply(result));
+            keep = kept.apply(result);
+            NDScope.unregister(keep);
         } finally {
             scope.close(); // also when body throws: nothing half-built is left behind
         }
-        for (NDArray a : kept.apply(result)) {
+        for (NDArray a : keep) {
             if (!isInput(a, inputs)) {
                 NDScope.register(a); // the caller's scope, if any, owns it now
             }
