@@ -2,11 +2,14 @@ package org.leapformer.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -36,6 +39,7 @@ import org.leapformer.nn.FusedRecurrent;
 import org.leapformer.nn.LinearAttention;
 import org.leapformer.nn.SoftmaxAttention;
 import org.leapformer.ops.AttentionOutput;
+import org.leapformer.ops.FeatureMap;
 import org.leapformer.ops.Form;
 import org.leapformer.ops.KvCache;
 import org.leapformer.ops.LinearState;
@@ -59,7 +63,9 @@ import org.leapformer.train.TrainingListener;
  * memory growth over the post-setup baseline (VmHWM reset through /proc/self/clear_refs) is the
  * tensors' and not the heap's. Two calls at a small N come first, so that the peak leaves out what
  * any process pays once (about 17 MB of libtorch and MKL buffers). Median and minimum of the timed
- * runs after two warm-ups at full size.
+ * runs after two warm-ups at full size. The {@link #PARTS} time where the chunked form's time goes.
+ *
+ * <p>Decode: in this JVM, after two unrecorded rounds at the shortest context.
  */
 final class Bench {
 
@@ -68,6 +74,13 @@ final class Bench {
     /** Other chunk sizes of the LeaP chunked form, to choose C from measurements (not run by default). */
     static final List<String> CHUNK_VARIANTS = List.of("leap_causal_chunk16", "leap_causal_chunk32",
             "leap_causal_chunk128", "leap_causal_chunk256");
+    /**
+     * Parts of leap_causal_chunk64, to see where its time goes (not run by default): the LeaP feature
+     * maps of q and k alone (ReLU, both LeaP modules, sin/cos re-weighting), and the chunked form's
+     * four batched products alone, without its element-wise passes. The products also run on their
+     * own with every chunked forward, for the machine-rate table.
+     */
+    static final List<String> PARTS = List.of("leap_features", "chunk64_products");
     private static final int B = 1;
     private static final int H = 2;
     private static final int D = 32;
@@ -106,6 +119,7 @@ final class Bench {
         List<Integer> ns = ints(a.string("ns", "256,1024,4096,16384"), "ns");
         List<String> known = new ArrayList<>(METHODS);
         known.addAll(CHUNK_VARIANTS);
+        known.addAll(PARTS);
         List<String> methods = list(a.string("methods", String.join(",", METHODS)), "methods", known);
         List<String> modes = list(a.string("modes", "fwd,fwdbwd"), "modes", List.of("fwd", "fwdbwd"));
         List<JsonObject> rows = new ArrayList<>();
@@ -119,6 +133,12 @@ final class Bench {
                     rows.add(r);
                     out.println(r);
                 }
+            }
+            if (methods.contains("leap_causal_chunk64") && modes.contains("fwd")
+                    && !methods.contains("chunk64_products")) {
+                JsonObject r = spawn("chunk64_products", n, "fwd", threads); // the ceiling of the machine-rate table
+                rows.add(r);
+                out.println(r);
             }
         }
         String table = formsTable(rows, ns, methods, modes, threads) + machineRate(rows, matmul);
@@ -304,13 +324,14 @@ final class Bench {
         NDArray q = m.randomNormal(new Shape(B, H, n, D));
         NDArray k = m.randomNormal(new Shape(B, H, n, D));
         NDArray v = m.randomNormal(new Shape(B, H, n, D));
-        NDArray gout = m.randomNormal(new Shape(B, H, n, D));
+        // the LeaP features are 2D wide: the weights of the loss take the output's width
+        NDArray gout = m.randomNormal(new Shape(B, H, n, method.equals("leap_features") ? 2 * D : D));
         if (grad) {
             q.setRequiresGradient(true);
             k.setRequiresGradient(true);
             v.setRequiresGradient(true);
         }
-        Supplier<AttentionOutputs> fn = form(method, n, m, q, k, v);
+        Supplier<AttentionOutputs> fn = form(method, n, m, q, k, v, grad);
         return () -> {
             try (NDManager step = m.newSubManager()) {
                 if (grad) {
@@ -342,12 +363,71 @@ final class Bench {
         return 3 * chunkOf(method);
     }
 
+    /**
+     * The four batched products of the chunked form at C=64 and nothing else, on inputs shaped as
+     * the form shapes them (q, k: (B, H, nc, C, F=2D) from two copies of q and k; [v | 1]:
+     * (B, H, nc, C, D+1)): k^T[v|1], q k^T, (q k^T)[v|1] and q·prev, with k^T a transposed view as
+     * in the form. Their FLOPs are {@link #chunkedFlops}; the element-wise passes, prefix sums and
+     * feature maps are left out, so this is the rate the form's products reach on this engine.
+     */
+    private static Supplier<AttentionOutputs> chunkProducts(int n, NDManager m, NDArray q, NDArray k, NDArray v,
+            boolean grad) {
+        int c = 64;
+        long nc = (n + c - 1) / c;
+        long pad = nc * c - n;
+        NDArray fq = features(m, q, pad, nc, c);
+        NDArray fk = features(m, k, pad, nc, c);
+        NDArray vv;
+        try (NDArray sv = v.stopGradient(); NDArray ones = m.ones(new Shape(B, H, n, 1));
+                NDArray va = NDArrays.concat(new NDList(sv, ones), 3); NDArray padded = padded(m, va, pad)) {
+            vv = padded.reshape(B, H, nc, c, D + 1);
+        }
+        NDArray prev = m.randomUniform(0, 1, new Shape(B, H, nc, 2 * D, D + 1));
+        if (grad) {
+            for (NDArray x : new NDArray[] {fq, fk, vv, prev}) {
+                x.setRequiresGradient(true);
+            }
+        }
+        return () -> {
+            try (NDArray kt = fk.transpose(0, 1, 2, 4, 3); NDArray kv = kt.matMul(vv); NDArray scores = fq.matMul(kt);
+                    NDArray intra = scores.matMul(vv); NDArray inter = fq.matMul(prev); NDArray both = intra.add(inter);
+                    NDArray flat = both.reshape(B, H, nc * c, D + 1); NDArray cut = flat.get(":, :, :{}, :{}", n, D);
+                    NDArray kvSum = kv.sum()) {
+                // one sum of the four, so that the loss (and a backward) reaches every product
+                return new AttentionOutputs(cut.add(kvSum), null);
+            }
+        };
+    }
+
+    /** x (B, H, n, D) as non-negative features (B, H, nc, C, 2D), padded to whole chunks. */
+    private static NDArray features(NDManager m, NDArray x, long pad, long nc, int c) {
+        try (NDArray r = x.stopGradient(); NDArray two = NDArrays.concat(new NDList(r, r), 3);
+                NDArray relu = two.abs(); NDArray padded = padded(m, relu, pad)) {
+            return padded.reshape(B, H, nc, c, 2 * D);
+        }
+    }
+
+    /** x (B, H, n, W) with pad rows of zeros after its tokens (a copy either way). */
+    private static NDArray padded(NDManager m, NDArray x, long pad) {
+        if (pad == 0) {
+            return x.duplicate();
+        }
+        Shape s = x.getShape();
+        try (NDArray zeros = m.zeros(new Shape(s.get(0), s.get(1), pad, s.get(3)))) {
+            return NDArrays.concat(new NDList(x, zeros), 2);
+        }
+    }
+
     /** The chunk size a method name gives (leap_causal_chunk32: 32), else the default 64. */
     private static int chunkOf(String method) {
         return method.contains("_chunk") ? Integer.parseInt(method.replaceAll(".*_chunk(\\d+).*", "$1")) : 64;
     }
 
-    private static Supplier<AttentionOutputs> form(String method, int n, NDManager m, NDArray q, NDArray k, NDArray v) {
+    private static Supplier<AttentionOutputs> form(String method, int n, NDManager m, NDArray q, NDArray k, NDArray v,
+            boolean grad) {
+        if (method.equals("chunk64_products")) {
+            return chunkProducts(n, m, q, k, v, grad);
+        }
         if (method.startsWith("softmax")) {
             SoftmaxAttention s = SoftmaxAttention.builder().build();
             if (method.equals("softmax")) {
@@ -370,6 +450,14 @@ final class Bench {
         a.initialize(m, DataType.FLOAT32);
         if (method.equals("leap_bidir")) {
             return () -> new AttentionOutputs(a.bidirectional(q, k, v, null), null);
+        }
+        if (method.equals("leap_features")) {
+            FeatureMap fm = a.featureMap(new ParameterStore(m, false), true, true);
+            return () -> {
+                try (NDArray fq = fm.queries(q, 0); NDArray fk = fm.keys(k, 0)) {
+                    return new AttentionOutputs(fq.add(fk), null); // (B, H, N, 2D), one cheap pass
+                }
+            };
         }
         Form f = method.contains("quad") ? Form.QUADRATIC : Form.CHUNKED;
         return () -> {
@@ -454,16 +542,31 @@ final class Bench {
         }
         double peak = matmul.get("gflops").getAsDouble();
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "Close to the machine: a 1024×1024 fp32 matrix "
-                + "product ran at %.1f GFLOP/s (best of 9).%n%n| chunked causal LeaP forward | GFLOP (counted) | "
-                + "GFLOP/s (min time) | of the matmul rate |%n|---|---|---|---|%n", peak));
+                + "product ran at %.1f GFLOP/s (best of 9). \"Products alone\" is chunk64_products: the form's four "
+                + "batched products on ready inputs, without the feature maps, element-wise passes and prefix sums; "
+                + "it is the most the form's products reach on this engine.%n%n"
+                + "| chunked causal LeaP forward | GFLOP (counted) | min ms | GFLOP/s | of the matmul rate "
+                + "| products alone: min ms | GFLOP/s | of the matmul rate |%n"
+                + "|---|---|---|---|---|---|---|---|%n", peak));
         for (JsonObject r : rows) {
             if (!r.has("error") && r.get("method").getAsString().equals("leap_causal_chunk64")
                     && r.get("mode").getAsString().equals("fwd")) {
                 int n = r.get("n").getAsInt();
                 double flops = chunkedFlops(n, 64);
-                double rate = flops / (r.get("min_ms").getAsDouble() * 1e6);
-                s.append(String.format(Locale.ROOT, "| N=%d | %.3f | %.1f | %.0f%% |%n", n, flops / 1e9, rate,
+                double ms = r.get("min_ms").getAsDouble();
+                double rate = flops / (ms * 1e6);
+                s.append(String.format(Locale.ROOT, "| N=%d | %.3f | %.2f | %.1f | %.0f%% |", n, flops / 1e9, ms, rate,
                         100 * rate / peak));
+                JsonObject p = rows.stream().filter(x -> !x.has("error")
+                        && x.get("method").getAsString().equals("chunk64_products") && x.get("n").getAsInt() == n
+                        && x.get("mode").getAsString().equals("fwd")).findFirst().orElse(null);
+                if (p == null) {
+                    s.append(" - | - | - |\n");
+                } else {
+                    double pms = p.get("min_ms").getAsDouble();
+                    double prate = flops / (pms * 1e6);
+                    s.append(String.format(Locale.ROOT, " %.2f | %.1f | %.0f%% |%n", pms, prate, 100 * prate / peak));
+                }
             }
         }
         return s.append('\n').toString();
@@ -565,18 +668,17 @@ final class Bench {
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(false);
             try {
+                // two unrecorded rounds first: the JIT and libtorch are still warming up while the first
+                // configurations run (the fused step at context 256 measured 24, then 7, then 4 µs in
+                // three rounds of one process)
+                int first = contexts.stream().mapToInt(Integer::intValue).min().orElseThrow();
+                out.println("bench decode: two warm-up rounds at context " + first + " (not recorded)");
+                decodeRound(m, leap, soft, lm, softLm, fast, fastSoft, first);
+                decodeRound(m, leap, soft, lm, softLm, fast, fastSoft, first);
                 for (int c : contexts) {
-                    rows.add(row("layer", "leap_recurrent", c, layerLeap(m, leap, c)));
-                    rows.add(row("layer", "leap_fused", c, layerFused(m, leap, c)));
-                    rows.add(row("layer", "softmax_kv_cache", c, layerSoftmax(m, soft, c)));
-                    rows.add(row("model", "leap_jvm", c, modelJvm(fast, c, false)));
-                    rows.add(row("model", "leap_session", c, c <= 16384 ? modelSession(m, lm, c, false) : Double.NaN));
-                    rows.add(row("model", "softmax_jvm", c, c <= 4096 ? modelJvm(fastSoft, c, true) : Double.NaN));
-                    rows.add(row("model", "softmax_session", c, c <= 4096 ? modelSession(m, softLm, c, true)
-                            : Double.NaN));
-                    for (int i = rows.size() - 7; i < rows.size(); i++) {
-                        out.println(rows.get(i));
-                    }
+                    List<JsonObject> round = decodeRound(m, leap, soft, lm, softLm, fast, fastSoft, c);
+                    round.forEach(out::println);
+                    rows.addAll(round);
                 }
             } finally {
                 JniUtils.setGradMode(grad);
@@ -585,6 +687,20 @@ final class Bench {
         String table = decodeTable(rows, contexts, threads);
         report(out, dir, "decode", rows, table, null);
         return 0;
+    }
+
+    /** The seven decode measurements at one context length. */
+    private static List<JsonObject> decodeRound(NDManager m, LinearAttention leap, SoftmaxAttention soft, DecoderLM lm,
+            DecoderLM softLm, JvmDecoder fast, JvmDecoder fastSoft, int c) {
+        List<JsonObject> rows = new ArrayList<>();
+        rows.add(row("layer", "leap_recurrent", c, layerLeap(m, leap, c)));
+        rows.add(row("layer", "leap_fused", c, layerFused(m, leap, c)));
+        rows.add(row("layer", "softmax_kv_cache", c, layerSoftmax(m, soft, c)));
+        rows.add(row("model", "leap_jvm", c, modelJvm(fast, c, false)));
+        rows.add(row("model", "leap_session", c, c <= 16384 ? modelSession(m, lm, c, false) : Double.NaN));
+        rows.add(row("model", "softmax_jvm", c, c <= 4096 ? modelJvm(fastSoft, c, true) : Double.NaN));
+        rows.add(row("model", "softmax_session", c, c <= 4096 ? modelSession(m, softLm, c, true) : Double.NaN));
+        return rows;
     }
 
     private static JsonObject row(String scope, String method, int context, double micros) {

@@ -71,7 +71,9 @@ public final class Main {
                               leap_causal_chunk64,cosformer_causal_chunk64,relu_causal_chunk64] [--modes fwd,fwdbwd]
                               [--threads 1] [--out runs/bench]
                       forward and forward+backward of every form, one JVM per configuration: median and min ms, peak
-                      memory growth; writes forms.jsonl, forms.md (with ratios to causal softmax) and forms.svg
+                      memory growth; writes forms.jsonl, forms.md (with ratios to causal softmax) and forms.svg.
+                      Also known to --methods: leap_causal_chunk16|32|128|256 (other chunk sizes) and
+                      leap_features, chunk64_products (the chunked form's feature maps and products alone)
                   bench decode [--contexts 256,1024,4096,16384,65536] [--threads 1] [--out runs/bench]
                       per-token latency of one layer (LeaP recurrent, softmax with a KV cache) and of a whole
                       DecoderLM (on the JVM and through sessions); writes decode.jsonl and decode.md

@@ -20,7 +20,8 @@ class BenchTest {
                 "fwd", "--out", dir.toString());
         assertEquals(0, r.code(), r.err());
         List<String> lines = Files.readAllLines(dir.resolve("forms.jsonl"));
-        assertEquals(5, lines.size(), "2 methods × 2 lengths × 1 mode, and the matmul reference");
+        assertEquals(7, lines.size(), "2 methods × 2 lengths × 1 mode, the chunked form's products alone at each "
+                + "length, and the matmul reference");
         for (String l : lines) {
             JsonObject o = JsonParser.parseString(l).getAsJsonObject();
             assertTrue(!o.has("error"), l);
@@ -36,7 +37,26 @@ class BenchTest {
         assertTrue(table.contains("| leap_causal_chunk64 |") && table.contains("×"), table);
         assertTrue(table.contains("Close to the machine: a 1024×1024 fp32 matrix product ran at")
                 && table.contains("| N=128 |"), table);
+        String rate = table.lines().filter(l -> l.startsWith("| N=128 |")).findFirst().orElseThrow();
+        assertEquals(9, rate.split("\\|", -1).length - 1, "N, GFLOP, the form's ms, rate, share, and the products' "
+                + "ms, rate, share: " + rate);
+        assertTrue(!rate.contains(" - |"), "the products alone were measured: " + rate);
         assertTrue(Files.readString(dir.resolve("forms.svg")).contains("<polyline"));
+    }
+
+    @Test
+    void thePartsOfTheChunkedFormRunWithGradientsAtAnOddLength(@TempDir Path dir) throws Exception {
+        Cli.Result r = Cli.run("bench", "forms", "--ns", "100", "--methods", "leap_features,chunk64_products", "--modes",
+                "fwdbwd", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(dir.resolve("forms.jsonl"));
+        assertEquals(3, lines.size(), "2 parts, and the matmul reference: " + lines);
+        for (String l : lines) {
+            JsonObject o = JsonParser.parseString(l).getAsJsonObject();
+            assertTrue(!o.has("error") && o.get("min_ms").getAsDouble() > 0, l);
+        }
+        String table = Files.readString(dir.resolve("forms.md"));
+        assertTrue(table.contains("| leap_features |") && table.contains("| chunk64_products |"), table);
     }
 
     @Test
