@@ -23,6 +23,17 @@ public final class Scalars {
         }
     }
 
+    /**
+     * A copy of {@code x} that owns its memory and keeps the autograd graph: gradients reach
+     * {@code x} through it. Use it wherever a differentiable path needs a copy. ({@code
+     * duplicate()} is libtorch's clone under a no-grad guard on DJL 0.32: its result has no history,
+     * so a loss computed from it sends nothing back to {@code x}. {@code toType(sameType, true)}
+     * returns an alias.)
+     */
+    public static NDArray copy(NDArray x) {
+        return mul(x, 1.0);
+    }
+
     /** {@code x * value}, safe under autograd. */
     public static NDArray mul(NDArray x, double value) {
         try (NDArray c = constant(x, value)) {

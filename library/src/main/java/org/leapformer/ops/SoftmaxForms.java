@@ -145,11 +145,13 @@ public final class SoftmaxForms {
     }
 
     /**
-     * A copy in the given type. (On the PyTorch engine toType(sameType, true) returns an alias,
-     * and an array created from a Java buffer aliases that buffer: the cache must own its memory.)
+     * A copy in the given type that keeps the autograd graph: the cache must own its memory (on
+     * the PyTorch engine toType(sameType, true) returns an alias, and an array created from a Java
+     * buffer aliases that buffer), and gradients must reach k and v through it ({@code duplicate()}
+     * would cut them: see {@link Scalars#copy}).
      */
     private static NDArray copyAs(NDArray x, DataType type) {
-        return x.getDataType() == type ? x.duplicate() : x.toType(type, false);
+        return x.getDataType() == type ? Scalars.copy(x) : x.toType(type, false);
     }
 
     private static NDArray logits(NDArray q, NDArray k, Double scale) {

@@ -152,10 +152,10 @@ public final class WaitK {
         return visible;
     }
 
-    /** x (B, H, S, F) · keyMask, or x itself (a duplicate) without a mask. */
+    /** x (B, H, S, F) · keyMask, or a copy of x without a mask; either way gradients reach x. */
     private static NDArray masked(NDArray x, NDArray keyMask) {
         if (keyMask == null) {
-            return x.duplicate();
+            return Scalars.copy(x); // the caller closes what it gets: x itself is not ours to close
         }
         Shape s = x.getShape();
         try (NDArray m = keyMask.toType(x.getDataType(), false).reshape(s.get(0), 1, s.get(2), 1)) {
