@@ -40,7 +40,9 @@ public final class Main {
         HELP.put("check-vectors", """
                   check-vectors FILE [--tolerance T] [--float64]
                       run every case of a leapformer-test-vectors/1 file (data/vectors/leap_vectors.json) through the
-                      library; print each quantity's max absolute error; exit 1 if any exceeds T (default 1e-4)""");
+                      library (baselines' gradients through the Block forward in training mode); print each
+                      quantity's max absolute error and its error relative to its size, max|err| / max(max|expected|,
+                      1e-3); exit 1 if any relative error exceeds T (default 1e-4)""");
         HELP.put("train", """
                   train --out DIR [--task listops|lm] [--attention leap|cosformer|softmax|relu] [--steps 300]
                         [--length N] [--batch 32] [--layers 2] [--heads 2] [--d-model 64] [--head-dim 32]
@@ -222,10 +224,11 @@ public final class Main {
             if (!r.ok()) {
                 failed++;
             }
-            out.println(String.format(Locale.ROOT, "  %-62s max|err| %.3e  %s", r.quantity(), r.maxAbsError(),
-                    r.ok() ? "ok" : "FAIL"));
+            out.println(String.format(Locale.ROOT, "  %-62s max|err| %.3e  rel %.3e  %s", r.quantity(),
+                    r.maxAbsError(), r.relativeError(), r.ok() ? "ok" : "FAIL"));
         }
-        out.println(String.format(Locale.ROOT, "%s: %d quantities checked in %s, %d above %.1e (%s)", file,
+        out.println(String.format(Locale.ROOT,
+                "%s: %d quantities checked in %s, %d with a relative error above %.1e (%s)", file,
                 rows.size(), type.toString().toLowerCase(Locale.ROOT), failed, tol, failed == 0 ? "PASS" : "FAIL"));
         return failed == 0 ? 0 : 1;
     }

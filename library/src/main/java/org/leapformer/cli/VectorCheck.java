@@ -2,9 +2,11 @@ package org.leapformer.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import com.google.gson.JsonArray;
@@ -36,17 +38,43 @@ import org.leapformer.ops.LinearState;
 /**
  * Checks the library against a reference vectors file ({@code leapformer-test-vectors/1}, see
  * data/vectors/README.md): proportions, every form, final states and gradients of the loss
- * L = Σ out·R, all through the public API.
+ * L = Σ out·R, all through the public API; the baselines' outputs and gradients (softmax,
+ * cosFormer, ReLU-linear) through the Block forward in training mode, the path models train with,
+ * every causal linear form included. Each quantity's error is relative to its size
+ * ({@link Row#relativeError()}).
  */
 public final class VectorCheck {
 
-    /** Default tolerance on the max absolute error. */
+    /** Default tolerance on each quantity's relative error. */
     public static final double TOLERANCE = 1e-4;
 
-    /** One compared quantity. */
-    public record Row(String caseName, String quantity, double maxAbsError, double tolerance) {
+    /**
+     * Below this magnitude a quantity's error is taken relative to it instead of to its own size:
+     * a quantity that is all zeros (or nearly) is then held to an absolute error of
+     * {@code FLOOR × tolerance}.
+     */
+    public static final double FLOOR = 1e-3;
+
+    /**
+     * One compared quantity.
+     *
+     * @param maxAbsError max |computed − expected| over the quantity's values
+     * @param scale max |expected| over the same values
+     * @param tolerance the bound on {@link #relativeError()}
+     */
+    public record Row(String caseName, String quantity, double maxAbsError, double scale, double tolerance) {
+
+        /**
+         * max|err| / max(max|expected|, {@link #FLOOR}): relative to the quantity's size, so that small
+         * quantities (LeaP-module gradients of 1e-3) are held to the same relative precision as large
+         * ones. NaN when anything computed was NaN.
+         */
+        public double relativeError() {
+            return maxAbsError / Math.max(scale, FLOOR);
+        }
+
         public boolean ok() {
-            return maxAbsError <= tolerance; // false for NaN
+            return relativeError() <= tolerance; // false for NaN
         }
     }
 
@@ -65,6 +93,7 @@ public final class VectorCheck {
      * Runs every case of the file.
      *
      * @param dataType FLOAT32 (the default of the library) or FLOAT64
+     * @param tolerance the bound on each quantity's {@link Row#relativeError()}
      * @throws IllegalArgumentException when the file is missing or not in the expected format
      */
     public static List<Row> run(Path file, DataType dataType, double tolerance) {
@@ -177,6 +206,26 @@ public final class VectorCheck {
                 }
             }
         }
+        for (String kind : new String[] {"relu_linear_bidirectional", "relu_linear_causal"}) {
+            if (exp.has(kind)) {
+                for (Labelled<Block> b : baselineBlocks(kind, d, n, clamp)) {
+                    try (NDManager sub = manager.newSubManager()) {
+                        b.value.initialize(sub, dataType, q.getShape(), k.getShape(), v.getShape());
+                        compare(out, name, kind + " " + b.label, b.value.forward(ps, new NDList(q, k, v), false)
+                                .singletonOrThrow(), exp.get(kind));
+                    }
+                }
+            }
+        }
+        JsonObject baselines = c.getAsJsonObject("baseline_gradients");
+        if (baselines != null) {
+            for (Map.Entry<String, JsonElement> e : baselines.entrySet()) {
+                for (Labelled<Block> b : baselineBlocks(e.getKey(), d, n, clamp)) {
+                    blockGradients(out, name, e.getKey() + " " + b.label, e.getValue().getAsJsonObject(), b.value, q, k,
+                            v, r);
+                }
+            }
+        }
         JsonObject grads = c.getAsJsonObject("gradients");
         if (grads != null) {
             if (grads.has("leap_bidirectional")) {
@@ -194,6 +243,79 @@ public final class VectorCheck {
                                 return res.output();
                             });
                 }
+            }
+        }
+    }
+
+    private record Labelled<T>(String label, T value) {}
+
+    /**
+     * The blocks that compute a baseline quantity of the file ({@code softmax_causal},
+     * {@code cosformer_bidirectional}, ...) as models train with them: a causal linear kind in
+     * every form, the chunked one with chunks of 1, 3 and N−1.
+     */
+    private static List<Labelled<Block>> baselineBlocks(String quantity, int d, long n, Double clamp) {
+        boolean causal = quantity.endsWith("_causal");
+        String kindName = quantity.substring(0, quantity.lastIndexOf('_'));
+        List<Labelled<Block>> blocks = new ArrayList<>();
+        if (kindName.equals("softmax")) {
+            blocks.add(new Labelled<>("[block]", SoftmaxAttention.builder().optCausal(causal).build()));
+            return blocks;
+        }
+        AttentionKind kind = switch (kindName) {
+            case "cosformer" -> AttentionKind.COSFORMER;
+            case "relu_linear" -> AttentionKind.RELU_LINEAR;
+            default -> throw new IllegalArgumentException("baseline '" + quantity + "': expected softmax_*, cosformer_* "
+                    + "or relu_linear_* (_bidirectional or _causal), found a form this check does not know");
+        };
+        List<Labelled<LinearAttention.Builder>> variants = new ArrayList<>();
+        if (!causal) {
+            variants.add(new Labelled<>("[block]", LinearAttention.builder()));
+        } else {
+            variants.add(new Labelled<>("[block quadratic]", LinearAttention.builder().optForm(Form.QUADRATIC)));
+            for (int chunk : new int[] {1, 3, (int) Math.max(1, n - 1)}) {
+                variants.add(new Labelled<>("[block chunked C=" + chunk + "]",
+                        LinearAttention.builder().optForm(Form.CHUNKED).optChunkSize(chunk)));
+            }
+            variants.add(new Labelled<>("[block recurrent]", LinearAttention.builder().optForm(Form.RECURRENT)));
+        }
+        for (Labelled<LinearAttention.Builder> v : variants) {
+            LinearAttention.Builder b = v.value.setKind(kind).setHeadDim(d).optClamp(clamp).optCausal(causal);
+            if (kind == AttentionKind.COSFORMER) {
+                b.optSequenceLength(n);
+            }
+            blocks.add(new Labelled<>(v.label, b.build()));
+        }
+        return blocks;
+    }
+
+    /** dL/dq, dL/dk, dL/dv of L = Σ out·R through {@code block.forward} in training mode. */
+    private void blockGradients(List<Row> out, String caseName, String label, JsonObject expected, Block block,
+            NDArray q0, NDArray k0, NDArray v0, NDArray r) {
+        try (NDManager sub = manager.newSubManager()) {
+            block.initialize(sub, dataType, q0.getShape(), k0.getShape(), v0.getShape());
+            NDArray[] leaves = new NDArray[3];
+            NDArray[] given = {q0, k0, v0};
+            for (int i = 0; i < 3; i++) {
+                leaves[i] = given[i].duplicate(); // a fresh leaf: nothing before it needs a gradient
+                leaves[i].attach(sub);
+                leaves[i].setRequiresGradient(true);
+            }
+            NDArray loss;
+            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray o = block.forward(new ParameterStore(sub, false), new NDList(leaves), true).singletonOrThrow();
+                loss = o.mul(r).sum();
+                gc.backward(loss);
+            }
+            String g = "grad " + label + " ";
+            if (expected.has("loss")) {
+                double want = expected.get("loss").getAsDouble();
+                rows(out, caseName, g + "loss", Math.abs(loss.toType(DataType.FLOAT64, false).getDouble() - want),
+                        Math.abs(want));
+            }
+            String[] names = {"q", "k", "v"};
+            for (int i = 0; i < 3; i++) {
+                compare(out, caseName, g + names[i], leaves[i].getGradient(), expected.get(names[i]));
             }
         }
     }
@@ -224,8 +346,9 @@ public final class VectorCheck {
             }
             String g = "grad " + label + " ";
             if (expected.has("loss")) {
-                rows(out, caseName, g + "loss", Math.abs(loss.toType(DataType.FLOAT64, false).getDouble()
-                        - expected.get("loss").getAsDouble()));
+                double want = expected.get("loss").getAsDouble();
+                rows(out, caseName, g + "loss", Math.abs(loss.toType(DataType.FLOAT64, false).getDouble() - want),
+                        Math.abs(want));
             }
             compare(out, caseName, g + "q", q.getGradient(), expected.get("q"));
             compare(out, caseName, g + "k", k.getGradient(), expected.get("k"));
@@ -342,7 +465,7 @@ public final class VectorCheck {
             return;
         }
         if (actual == null) {
-            rows(out, caseName, quantity + " (missing)", Double.NaN);
+            rows(out, caseName, quantity + " (missing)", Double.NaN, 0);
             return;
         }
         List<Long> shape = new ArrayList<>();
@@ -355,17 +478,19 @@ public final class VectorCheck {
         }
         double[] got = actual.toType(DataType.FLOAT64, false).toDoubleArray();
         double max = 0;
+        double scale = 0;
         for (int i = 0; i < got.length; i++) {
             double err = Math.abs(got[i] - values.get(i));
             if (!(err <= max)) {
                 max = err; // also catches NaN
             }
+            scale = Math.max(scale, Math.abs(values.get(i)));
         }
-        rows(out, caseName, quantity, max);
+        rows(out, caseName, quantity, max, scale);
     }
 
-    private void rows(List<Row> out, String caseName, String quantity, double err) {
-        out.add(new Row(caseName, quantity, err, tolerance));
+    private void rows(List<Row> out, String caseName, String quantity, double err, double scale) {
+        out.add(new Row(caseName, quantity, err, scale, tolerance));
     }
 
     private NDArray tensor(JsonElement e) {
