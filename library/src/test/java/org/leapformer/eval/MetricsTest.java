@@ -3,13 +3,14 @@ package org.leapformer.eval;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * BLEU against sacreBLEU's definition (corpus BLEU, tokenize=none, no smoothing) on values worked by
- * hand, Average Lagging against hand computations.
+ * hand, Average Lagging against SimulEval's definition worked by hand.
  */
 class MetricsTest {
 
@@ -138,9 +139,23 @@ class MetricsTest {
         assertEquals(10.0, Latency.averageLagging(Latency.waitK(50, 10, 12), 10, 12), 1e-12);
         // by hand: |x| = 4, |y| = 2, γ = 1/2: d = (2, 4): τ = 2, AL = ((2 − 0) + (4 − 1·2)) / 2 = 2
         assertEquals(2.0, Latency.averageLagging(new long[] {2, 4}, 4, 2), 1e-12);
-        assertEquals(4.0, Latency.averageLagging(new long[0], 4, 2), 0.0);
+        // γ from a reference of 4 words instead of the 2 written: γ = 1, AL = ((2 - 0) + (4 - 1)) / 2 = 2.5
+        assertEquals(2.5, Latency.averageLagging(new long[] {2, 4}, 4, 4), 1e-12);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Latency.averageLagging(new long[] {3, 2}, 4, 2));
         assertEquals("delays: expected non-decreasing values in 0..4, found 2 at word 2", e.getMessage());
+    }
+
+    @Test
+    void anEmptyOutputHasNoAverageLaggingAndTheCorpusMeanLeavesItOut() {
+        // translate without a reference takes |y| from the output: 0 words (the model wrote the end token first)
+        assertTrue(Double.isNaN(Latency.averageLagging(new long[0], 6, 0)));
+        assertTrue(Double.isNaN(Latency.averageLagging(new long[0], 4, 2)));
+        // SimulEval's corpus AL: the mean over sentences with an output
+        assertEquals(2.5, Latency.mean(List.of(2.0, Double.NaN, 3.0)), 1e-12);
+        assertTrue(Double.isNaN(Latency.mean(List.of(Double.NaN))));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Latency.averageLagging(new long[] {1}, 4, 0));
+        assertEquals("target length for γ: expected at least 1 word, found 0", e.getMessage());
     }
 }
