@@ -83,9 +83,10 @@ public final class Main {
                       optimizer steps of train's default models on its default data, in this JVM: median and min
                       ms per step and tokens/s; writes train.jsonl and train.md""");
         HELP.put("translate", """
-                  translate --checkpoint FILE --sentence "words ..." [--wait-k 3|inf]
+                  translate --checkpoint FILE --sentence "words ..." [--wait-k 3|inf] [--reference "words ..."]
                       streams the sentence word by word under wait-k and prints every READ and WRITE, the
-                      translation and its Average Lagging (a model from train --task simul)""");
+                      translation, its BLEU against --reference and its Average Lagging, γ from the
+                      reference's length, or the translation's without one (a model from train --task simul)""");
         HELP.put("simul-experiment", """
                   simul-experiment --out DIR [--attentions leap,relu,softmax] [--lags 1,3,5,inf] [--steps 300]
                                    [train options]

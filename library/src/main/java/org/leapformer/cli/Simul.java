@@ -217,12 +217,15 @@ final class Simul {
         }
     }
 
-    /** Streams the first {@code limit} validation sentences under wait-k: BLEU, exact match, AL. */
+    /**
+     * Streams the first {@code limit} validation sentences under wait-k: BLEU, exact match, AL (γ from
+     * each reference's length; empty outputs left out of the mean, as in SimulEval).
+     */
     static Scores evaluate(SimulTranslator model, Data data, long k, NDManager manager, int limit) {
         List<TranslationPair> valid = data.valid().subList(0, Math.min(limit, data.valid().size()));
         List<List<String>> hyps = new ArrayList<>();
         List<List<String>> refs = new ArrayList<>();
-        double lagging = 0;
+        List<Double> lagging = new ArrayList<>();
         int end = data.tokenizer().eosId();
         for (TranslationPair p : valid) {
             int[] src = data.encode(p.source());
@@ -233,15 +236,16 @@ final class Simul {
             }
             hyps.add(words);
             refs.add(p.target());
-            lagging += Latency.averageLagging(r.delays(), r.sourceLength(), p.target().size());
+            // γ from the reference's length, as SimulEval by default
+            lagging.add(Latency.averageLagging(r.delays(), r.sourceLength(), p.target().size()));
         }
         double bleu = Bleu.corpus(hyps, refs).score();
-        return new Scores(bleu, org.leapformer.eval.Metrics.exactMatch(hyps, refs), lagging / valid.size(),
+        return new Scores(bleu, org.leapformer.eval.Metrics.exactMatch(hyps, refs), Latency.mean(lagging),
                 valid.size());
     }
 
     static int translate(String[] args, PrintStream out) {
-        Args a = Args.parse("translate", args, 1, Set.of("checkpoint", "wait-k", "sentence"), Set.of());
+        Args a = Args.parse("translate", args, 1, Set.of("checkpoint", "wait-k", "sentence", "reference"), Set.of());
         Path file = a.path("checkpoint", null);
         if (file == null) {
             throw new IllegalArgumentException("translate: expected --checkpoint FILE, found none");
@@ -249,6 +253,15 @@ final class Simul {
         String sentence = a.string("sentence", null);
         if (sentence == null || sentence.isBlank()) {
             throw new IllegalArgumentException("translate: expected --sentence \"words ...\", found none");
+        }
+        List<String> reference = null;
+        if (a.has("reference")) {
+            String ref = a.string("reference", "");
+            if (ref.isBlank()) {
+                throw new IllegalArgumentException("--reference: expected the sentence's translation, words "
+                        + "separated by spaces, found none");
+            }
+            reference = List.of(ref.trim().split("\\s+"));
         }
         long k = lag(a.string("wait-k", "3"));
         try (NDManager manager = LeapEngine.newManager()) {
@@ -267,17 +280,40 @@ final class Simul {
             SimulDecoding.Result r = SimulDecoding.waitK(model, manager, src, k, tok.eosId(), tok.eosId(),
                     2 * src.length + 8, act -> out.println((act.read() ? "  READ  " : "  WRITE ")
                             + tok.vocabulary().token(act.token())));
-            StringBuilder t = new StringBuilder();
+            List<String> translation = new ArrayList<>();
             for (int id : r.target()) {
-                t.append(t.length() == 0 ? "" : " ").append(tok.vocabulary().token(id));
+                translation.add(tok.vocabulary().token(id));
             }
-            out.println("translation: " + t);
-            out.println(String.format(Locale.ROOT, "average lagging: %.2f source words",
-                    Latency.averageLagging(r.delays(), r.sourceLength(), r.target().length)));
+            report(translation, r.delays(), r.sourceLength(), reference, out);
             return 0;
         } catch (IOException e) {
             throw new UncheckedIOException("--checkpoint " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The end of {@code translate}: the translation, its BLEU against the reference when there is one,
+     * and its Average Lagging, γ = |y|/|x| with |y| the reference's length (SimulEval's default) or,
+     * without a reference, the translation's (SimulEval's fallback). An empty translation has no AL.
+     */
+    static void report(List<String> translation, long[] delays, int sourceLength, List<String> reference,
+            PrintStream out) {
+        out.println("translation: " + String.join(" ", translation)
+                + (translation.isEmpty() ? "(empty: the model wrote the end token first)" : ""));
+        if (reference != null) {
+            out.println(String.format(Locale.ROOT, "BLEU against --reference: %.2f (sacreBLEU's corpus BLEU on this "
+                    + "one sentence, tokenize=none, no smoothing)", Bleu.corpus(List.of(translation),
+                            List.of(reference)).score()));
+        }
+        if (translation.isEmpty()) {
+            out.println("average lagging: undefined for an empty translation (SimulEval leaves such sentences out)");
+            return;
+        }
+        int y = reference != null ? reference.size() : translation.size();
+        double al = Latency.averageLagging(delays, sourceLength, y);
+        out.println(String.format(Locale.ROOT, "average lagging: %.2f source words (γ = |y|/|x| = %d/%d, |y| %s)", al,
+                y, sourceLength, reference != null ? "the reference's length"
+                        : "the translation's length: no --reference, whose length SimulEval uses by default"));
     }
 
     static int experiment(String[] args, PrintStream out) {

@@ -6,12 +6,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Corpus BLEU (Papineni et al. 2002) on tokenised text, as NLTK's {@code corpus_bleu} and
- * sacreBLEU compute it without smoothing: clipped n-gram matches and n-gram counts are summed over
- * the corpus for n = 1..4, the precisions combined by a geometric mean with equal weights, times
- * the brevity penalty exp(1 − r/c) when the hypotheses' total length c is below r, the summed
- * length of each sentence's reference closest in length (the shorter one on a tie). Scores are ×100.
- * A corpus with no matching n-gram of some order scores 0.
+ * Corpus BLEU (Papineni et al. 2002) on tokenised text. It equals sacreBLEU's corpus BLEU with
+ * {@code tokenize="none"} and {@code smooth_method="none"} (sacreBLEU's default smoothing is
+ * {@code "exp"}) on the same tokens joined by single spaces.
+ *
+ * <p>For n = 1..4, the hypothesis n-grams and their clipped matches (each n-gram counted at most
+ * as often as in the reference holding it most often) are summed over the corpus, giving
+ * p_n = matches_n / total_n. BLEU = 100 · BP · (p_1 p_2 p_3 p_4)^(1/4), with BP = exp(1 − r/c)
+ * when c < r and 1 otherwise; c is the hypotheses' total length and r the sum, over sentences, of
+ * the reference length closest to the hypothesis's (the shorter on a tie). The score is 0 when some
+ * order has no match, or no n-gram at all (every hypothesis shorter than n), and when c = 0.
+ *
+ * <p>NLTK's {@code corpus_bleu} differs when a hypothesis has fewer than n tokens: it counts
+ * max(1, ·) n-grams of order n for each hypothesis, so each such hypothesis adds 1 to the
+ * denominator of p_n. Hypotheses [a b] and [c d e f] against identical references score 100 here
+ * and 100 · (1 · 1 · 2/3 · 1/2)^(1/4) ≈ 75.98 in NLTK. With every hypothesis at least 4 tokens
+ * long and a match at every order, the two agree.
  */
 public final class Bleu {
 
@@ -24,7 +34,7 @@ public final class Bleu {
      * A corpus score.
      *
      * @param score BLEU × 100
-     * @param precisions the modified n-gram precisions p_1 .. p_4
+     * @param precisions the modified n-gram precisions p_1 .. p_4 (0 for an order with no n-gram)
      * @param brevityPenalty exp(1 − r/c) or 1
      * @param hypothesisLength c
      * @param referenceLength r
