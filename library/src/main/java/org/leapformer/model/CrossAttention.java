@@ -23,6 +23,7 @@ import org.leapformer.ops.FeatureMap;
 import org.leapformer.ops.Form;
 import org.leapformer.ops.LinearForms;
 import org.leapformer.ops.LinearState;
+import org.leapformer.ops.Scalars;
 import org.leapformer.ops.WaitK;
 
 /**
@@ -138,8 +139,9 @@ public final class CrossAttention extends AbstractBlock {
                     return new Source(next, null, null);
                 }
             }
-            NDArray keys = state == null ? kk.duplicate() : NDArrays.concat(new NDList(state.keys, kk), 2);
-            NDArray values = state == null ? v.duplicate() : NDArrays.concat(new NDList(state.values, v), 2);
+            // copies that keep the graph (duplicate() would cut it), like the concatenations
+            NDArray keys = state == null ? Scalars.copy(kk) : NDArrays.concat(new NDList(state.keys, kk), 2);
+            NDArray values = state == null ? Scalars.copy(v) : NDArrays.concat(new NDList(state.values, v), 2);
             keys.attach(manager);
             values.attach(manager);
             return new Source(null, keys, values);

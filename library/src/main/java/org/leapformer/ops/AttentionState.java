@@ -14,7 +14,9 @@ public interface AttentionState extends AutoCloseable {
 
     /**
      * An independent copy whose arrays hang from a new sub-manager of {@code parent} (a fork:
-     * continuing one leaves the other as it was).
+     * continuing one leaves the other as it was). The copy has no autograd history: a loss computed
+     * from it sends no gradient back to what made the state. It is for forking during inference;
+     * train through the state the forms return.
      */
     AttentionState copy(ai.djl.ndarray.NDManager parent);
 
