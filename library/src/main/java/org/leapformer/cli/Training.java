@@ -77,7 +77,8 @@ final class Training {
      */
     static String reported(TrainingResult r, Map<String, Double> lastEvaluation) {
         if (r.test().isEmpty()) {
-            return "no test evaluation (the run did not finish in this call); last validation "
+            return "no test evaluation in this call (an interrupted run, or one already finished, whose summary.json "
+                    + "has its test metrics); last validation "
                     + MetricsFiles.json(lastEvaluation);
         }
         String chosen = r.selectedOn().equals(TrainingResult.VALIDATION)

@@ -190,7 +190,8 @@ public final class Trainer implements AutoCloseable {
      * chosen on {@code eval} (validation) only. When the run completes or stops early, the chosen
      * model (the best validation evaluation; the last step's model when none ran) is evaluated once
      * on {@code test}: {@link TrainingResult#test()}. The model then holds the last step's
-     * parameters again, so training can continue.
+     * parameters again, so training can continue. Without a checkpoint folder the best parameters
+     * are kept in memory (one copy of the model's parameters); with one, best.ckpt holds them.
      *
      * @param eval validation batches, or null for none (then no early stopping)
      * @param test test batches, or null for none
