@@ -254,4 +254,27 @@ class SeedsAndSplitsTest {
         }
         assertTrue(seen.size() > 1, "the data seed chooses the carved sentences: " + seen);
     }
+
+    @Test
+    void simulReportsTheTestSentencesOfTheCheckpointChosenOnValidation(@TempDir Path dir) throws IOException {
+        Cli.Result r = Cli.run("simul-experiment", "--attentions", "leap", "--lags", "2", "--steps", "4",
+                "--eval-every", "2", "--train-examples", "64", "--val-examples", "8", "--test-examples", "6",
+                "--eval-sentences", "50", "--d-model", "16", "--head-dim", "8", "--ffn", "32", "--layers", "1",
+                "--batch", "8", "--seed", "3", "--data-seed", "4", "--out", dir.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err() + r.out());
+        Path run = dir.resolve("leap-wait2");
+        JsonObject summary = KillAndResumeTest.strictJson(run.resolve("summary.json")).getAsJsonObject();
+        assertEquals("sentence pairs", summary.getAsJsonObject("splits").get("unit").getAsString());
+        assertEquals(6, summary.getAsJsonObject("splits").get("test").getAsLong());
+        assertEquals("validation", summary.get("selectedOn").getAsString());
+        assertTrue(summary.getAsJsonObject("test").has("loss"), summary.toString());
+        JsonObject simul = KillAndResumeTest.strictJson(run.resolve("simul.json")).getAsJsonObject();
+        assertEquals("test", simul.get("split").getAsString());
+        assertEquals(6, simul.get("sentences").getAsInt(), "every test sentence (fewer than --eval-sentences)");
+        assertEquals(summary.get("bestStep").getAsLong(), simul.get("step").getAsLong());
+        assertEquals(List.of(3L, 4L), List.of(simul.get("seed").getAsLong(), simul.get("data_seed").getAsLong()));
+        String table = Files.readString(dir.resolve("results.md"));
+        assertTrue(table.contains("| test BLEU |") && table.contains("model seed 3, data seed 4")
+                && table.contains("6 test sentences") && table.contains("chosen on validation loss"), table);
+    }
 }
