@@ -49,21 +49,29 @@ public final class Main {
                         [--ffn 128] [--dropout 0.1] [--leap-hidden H] [--clamp 0.1|none] [--chunk 64]
                         [--positions learned|sinusoidal|none (default: sinusoidal for lm, learned for listops)]
                         [--lr 1e-3] [--warmup W] [--schedule cosine|linear|constant] [--clip 1.0]
-                        [--weight-decay 0.01] [--eval-every K] [--patience P] [--seed 42]
-                        [--device cpu|gpu|auto] [--resume] [--quiet]
-                      data: listops  [--data DIR with basic_train.tsv, basic_val.tsv] or generated:
-                                     [--train-examples 4000] [--val-examples 500] [--max-depth 3] [--max-args 4]
+                        [--weight-decay 0.01] [--eval-every K] [--patience P] [--device cpu|gpu|auto]
+                        [--seed 42 (model: initialisation, dropout)] [--data-seed 42 (data: generation, splits,
+                        batch order)] [--resume] [--quiet]
+                      data, as train / validation / test sets (the best checkpoint and early stopping are chosen on
+                      validation; the chosen model is evaluated once on test, and test is what is reported):
+                            listops  [--data DIR with basic_train.tsv, basic_val.tsv and basic_test.tsv (without it,
+                                     --test-fraction 0.1 of train is carved out by the data seed)] or generated:
+                                     [--train-examples 4000] [--val-examples 500] [--test-examples 500]
+                                     [--max-depth 3] [--max-args 4]
                             lm       [--data TEXT-FILE (UTF-8; default: the shipped corpus)] [--tokenizer char|word]
-                                     [--valid-fraction 0.1] or [--wikitext DIR with wiki.train/valid.tokens]
-                            simul    simultaneous translation: [--wait-k 3|inf] [--eval-sentences 200] and
-                                     [--source FILE --target FILE (aligned, one sentence per line)
-                                     --valid-fraction 0.1] or synthetic: [--train-examples 6000] [--val-examples 300];
-                                     also writes simul.json (BLEU, exact match, Average Lagging of streamed decoding)
-                      writes DIR/run.json, steps.csv, evaluations.csv, summary.json, checkpoints/{best,latest}.ckpt;
+                                     [--valid-fraction 0.1] [--test-fraction 0.1] (contiguous: train, validation,
+                                     test) or [--wikitext DIR with wiki.train/valid/test.tokens]
+                            simul    simultaneous translation: [--wait-k 3|inf] [--eval-sentences 200 (test)] and
+                                     [--source FILE --target FILE (aligned, one sentence per line) --valid-fraction 0.1
+                                     --test-fraction 0.1 (carved out by the data seed)] or synthetic:
+                                     [--train-examples 6000] [--val-examples 300] [--test-examples 300];
+                                     also writes simul.json (test BLEU, exact match, Average Lagging of streamed decoding)
+                      writes DIR/run.json, steps.csv, evaluations.csv (validation), summary.json (seeds, set sizes,
+                      validation and test metrics of the chosen checkpoint), checkpoints/{best,latest}.ckpt;
                       --resume continues from DIR/checkpoints/latest.ckpt and keeps the metrics written before;
                       exit 1 when training diverges (a NaN or infinite loss), keeping the last good checkpoint""");
         HELP.put("eval", """
-                  eval --checkpoint FILE [data options; default: those of the run]""");
+                  eval --checkpoint FILE [--split validation|test] [data options; default: those of the run]""");
         HELP.put("generate", """
                   generate --checkpoint FILE [--prompt TEXT] [--tokens N (default: the training window; more than
                            that unless the model's positions are learned)]
@@ -91,12 +99,13 @@ public final class Main {
                   simul-experiment --out DIR [--attentions leap,relu,softmax] [--lags 1,3,5,inf] [--steps 300]
                                    [train options]
                       trains each attention for each wait-k lag on the same data (synthetic unless --source and
-                      --target name parallel text) and writes DIR/results.md (BLEU, exact match, AL) and
-                      results.svg (BLEU against AL)""");
+                      --target name parallel text) and writes DIR/results.md (test BLEU, exact match, AL of each
+                      checkpoint chosen on validation) and results.svg (BLEU against AL)""");
         HELP.put("experiment", """
                   experiment --out DIR [--steps 300] [--tasks listops,lm] [--attentions leap,cosformer,softmax]
-                             [--seed 42]
-                      the same budget for each attention on each task; writes DIR/results.md and results.svg""");
+                             [--seed 42] [--data-seed 42] [train options]
+                      the same budget for each attention on each task, on the same data; writes DIR/results.md
+                      (test metrics of each checkpoint chosen on validation) and results.svg (validation curves)""");
     }
 
     /**

@@ -54,9 +54,18 @@ final class Simul {
 
     private Simul() {}
 
-    /** The parallel data of a run, encoded with one word vocabulary for both sides. */
-    record Data(WordTokenizer tokenizer, List<TranslationPair> train, List<TranslationPair> valid, int maxLength,
-            String description) {
+    /**
+     * The parallel data of a run, encoded with one word vocabulary (built from the training pairs)
+     * for both sides: train, validation (the best checkpoint) and test (reported) sentence pairs.
+     */
+    record Data(WordTokenizer tokenizer, List<TranslationPair> train, List<TranslationPair> valid,
+            List<TranslationPair> test, int maxLength, String description, long dataSeed) {
+
+        /** Data with no test set (a model's vocabulary alone, e.g. to translate one sentence). */
+        Data(WordTokenizer tokenizer, List<TranslationPair> train, List<TranslationPair> valid, int maxLength,
+                String description) {
+            this(tokenizer, train, valid, List.of(), maxLength, description, TaskData.DEFAULT_SEED);
+        }
 
         List<int[]> sources(List<TranslationPair> pairs) {
             List<int[]> out = new ArrayList<>();
@@ -85,21 +94,31 @@ final class Simul {
             return ids;
         }
 
-        TaskData taskData(int batch, long seed) {
+        /** Batches of the three sets; the training order follows the data seed. */
+        TaskData taskData(int batch) {
             int end = tokenizer.eosId();
             int pad = tokenizer.vocabulary().require(Vocabulary.PAD);
             return new TaskData("simul", tokenizer.vocabulary().size(), 0, maxLength,
-                    DataSources.translation(sources(train), targets(train), end, pad, batch, seed),
-                    DataSources.translationEval(sources(valid), targets(valid), end, pad, batch), tokenizer, "word",
-                    description);
+                    DataSources.translation(sources(train), targets(train), end, pad, batch, dataSeed),
+                    DataSources.translationEval(sources(valid), targets(valid), end, pad, batch),
+                    DataSources.translationEval(sources(test), targets(test), end, pad, batch), tokenizer, "word",
+                    description, dataSeed, new TaskData.Splits("sentence pairs", train.size(), valid.size(),
+                            test.size()));
         }
     }
 
+    /**
+     * The sentence pairs of a run, all drawn with the data seed ({@code --data-seed}): the synthetic
+     * pair is generated from it (test first, then validation, then train, so the test set does not
+     * change with {@code --train-examples}); parallel text files have their validation and test
+     * sets carved out by it.
+     */
     static Data data(Args a) {
-        long seed = a.nonNegativeLong("seed", 42);
-        List<TranslationPair> all;
+        long seed = TaskData.dataSeed(a);
+        List<TranslationPair> train;
+        List<TranslationPair> valid;
+        List<TranslationPair> test;
         String from;
-        int trainCount;
         if (a.has("source") || a.has("target")) {
             Path s = a.path("source", null);
             Path t = a.path("target", null);
@@ -107,32 +126,50 @@ final class Simul {
                 throw new IllegalArgumentException("--source and --target: expected both aligned files (one sentence "
                         + "per line), found only --" + (s == null ? "target" : "source"));
             }
-            all = ParallelText.read(s, t);
-            int valid = Math.max(1, (int) Math.round(all.size() * a.number("valid-fraction", 0.1, 0, 0.9)));
-            trainCount = all.size() - valid;
-            from = "parallel text " + s + " / " + t + " (" + trainCount + " train, " + valid + " validation)";
+            List<TranslationPair> all = ParallelText.read(s, t);
+            double validFraction = a.number("valid-fraction", 0.1, 0, 0.9);
+            double testFraction = a.number("test-fraction", 0.1, 0, 0.9);
+            if (all.size() < 3) {
+                throw new IllegalArgumentException("translation data: expected at least 3 sentence pairs (one each "
+                        + "for train, validation and test), found " + all.size() + " in " + s + " / " + t);
+            }
+            int testCount = Math.max(1, (int) Math.round(all.size() * testFraction));
+            List<List<TranslationPair>> first = TaskData.carve(all, (double) testCount / all.size(), seed,
+                    "translation test set (--test-fraction " + testFraction + " of " + all.size() + " pairs)");
+            test = first.get(1);
+            int validCount = Math.max(1, (int) Math.round(all.size() * validFraction));
+            List<List<TranslationPair>> second = TaskData.carve(first.get(0),
+                    (double) validCount / first.get(0).size(), seed + 1, "translation validation set "
+                            + "(--valid-fraction " + validFraction + " of " + all.size() + " pairs, after the "
+                            + test.size() + " test pairs)");
+            train = second.get(0);
+            valid = second.get(1);
+            from = "parallel text " + s + " / " + t + " (validation and test carved out by data seed " + seed + ")";
         } else {
-            trainCount = a.positiveInt("train-examples", 6000);
+            int trainCount = a.positiveInt("train-examples", 6000);
             int validCount = a.positiveInt("val-examples", 300);
-            all = SyntheticTranslation.builder().optSeed(seed).build().generate(trainCount + validCount);
-            from = "synthetic translation (seed " + seed + ", " + trainCount + " train / " + validCount
-                    + " validation; verb-final target, reordered modifiers)";
-        }
-        if (trainCount < 1) {
-            throw new IllegalArgumentException("translation data: expected at least 2 sentence pairs, found "
-                    + all.size());
+            int testCount = a.positiveInt("test-examples", 300);
+            List<TranslationPair> all = SyntheticTranslation.builder().optSeed(seed).build()
+                    .generate(testCount + validCount + trainCount);
+            test = all.subList(0, testCount);
+            valid = all.subList(testCount, testCount + validCount);
+            train = all.subList(testCount + validCount, all.size());
+            from = "synthetic translation (data seed " + seed + "; verb-final target, reordered modifiers)";
         }
         Map<String, Long> counts = new HashMap<>();
         int longest = 0;
-        for (TranslationPair p : all.subList(0, trainCount)) {
+        for (TranslationPair p : train) {
             p.source().forEach(w -> counts.merge(w, 1L, Long::sum));
             p.target().forEach(w -> counts.merge(w, 1L, Long::sum));
         }
-        for (TranslationPair p : all) {
-            longest = Math.max(longest, Math.max(p.source().size(), p.target().size()) + 1);
+        for (List<TranslationPair> set : List.of(train, valid, test)) {
+            for (TranslationPair p : set) {
+                longest = Math.max(longest, Math.max(p.source().size(), p.target().size()) + 1);
+            }
         }
         WordTokenizer tokenizer = WordTokenizer.builder().build(counts);
-        return new Data(tokenizer, all.subList(0, trainCount), all.subList(trainCount, all.size()), longest + 8, from);
+        return new Data(tokenizer, train, valid, test, longest + 8, from + ", " + train.size() + " train / "
+                + valid.size() + " validation / " + test.size() + " test sentence pairs", seed);
     }
 
     /** "inf" or "offline" → {@link WaitK#OFFLINE}, else a positive integer. */
@@ -156,7 +193,7 @@ final class Simul {
         return k == WaitK.OFFLINE ? "inf" : Long.toString(k);
     }
 
-    /** What one trained policy scores on the validation sentences. */
+    /** What one trained policy (the checkpoint chosen on validation loss) scores on the test sentences. */
     record Scores(double bleu, double accuracy, double averageLagging, int sentences) {}
 
     static int train(String[] args, PrintStream out) {
@@ -167,13 +204,16 @@ final class Simul {
             return 1;
         }
         out.println(String.format(Locale.ROOT, "%s after %d steps in %.1f s: wait-%s BLEU %.2f, exact match %.3f, "
-                + "AL %.2f on %d validation sentences; outputs in %s", r.result.reason(), r.result.steps(),
+                + "AL %.2f on %d test sentences (the model of step %d, chosen on validation loss; seed %d, data seed %d); "
+                + "outputs in %s", r.result.reason(), r.result.steps(),
                 r.result.seconds(), lagName(r.k), r.scores.bleu, r.scores.accuracy, r.scores.averageLagging,
-                r.scores.sentences, r.dir));
+                r.scores.sentences, r.result.bestStep(), r.result.seed(),
+                r.result.dataSeed(), r.dir));
         return 0;
     }
 
-    record Run(Path dir, String kind, long k, TrainingResult result, Scores scores, long parameters) {}
+    record Run(Path dir, String kind, long k, TrainingResult result, Scores scores, long parameters,
+            TaskData.Splits splits) {}
 
     static Run run(Args a, PrintStream console, boolean progress) {
         Path dir = a.path("out", null);
@@ -182,7 +222,7 @@ final class Simul {
         }
         long k = lag(a.string("wait-k", "3"));
         Data data = data(a);
-        TaskData td = data.taskData(a.positiveInt("batch", 32), a.nonNegativeLong("seed", 42));
+        TaskData td = data.taskData(a.positiveInt("batch", 32));
         ModelConfig mc = Training.modelConfig(a, td);
         if (!a.has("positions")) {
             mc = mc.toBuilder().optPositions(Positions.SINUSOIDAL).build(); // a stream has no length limit
@@ -204,30 +244,38 @@ final class Simul {
                 if (progress) {
                     trainer.addListener(new ConsoleProgress("simul " + mc.kind() + " wait-" + lagName(k), console));
                 }
-                TrainingResult result = trainer.fit(td.train(), td.valid());
+                // the checkpoint is chosen on validation loss; test loss and streamed test scores are reported
+                TrainingResult result = trainer.fit(td.train(), td.valid(), td.test());
                 long params = Training.parameterCount(model);
-                Training.writeSummary(dir, result, metrics, params);
-                Scores scores = evaluate(model, data, k, manager, a.positiveInt("eval-sentences", 200));
-                String json = String.format(Locale.ROOT, "{\"attention\": \"%s\", \"wait_k\": \"%s\", \"bleu\": %.4f, "
-                        + "\"exact_match\": %.4f, \"average_lagging\": %.4f, \"sentences\": %d}%n", mc.kind(), lagName(k),
-                        scores.bleu, scores.accuracy, scores.averageLagging, scores.sentences);
+                Training.writeSummary(dir, result, metrics, params, td.splits(), tc);
+                int limit = a.positiveInt("eval-sentences", 200);
+                Scores scores = trainer.withBestParameters(() -> evaluate(model, data, k, manager, limit));
+                // AL is NaN when every output was empty: JSON has no NaN, so it is written as null
+                String lag = Double.isFinite(scores.averageLagging)
+                        ? String.format(Locale.ROOT, "%.4f", scores.averageLagging) : "null";
+                String json = String.format(Locale.ROOT, "{\"attention\": \"%s\", \"wait_k\": \"%s\", \"split\": \"test\", "
+                        + "\"bleu\": %.4f, \"exact_match\": %.4f, \"average_lagging\": %s, \"sentences\": %d, "
+                        + "\"step\": %d, \"selected_on\": \"%s\", \"seed\": %d, \"data_seed\": %d}%n", mc.kind(),
+                        lagName(k), scores.bleu, scores.accuracy, lag, scores.sentences,
+                        result.bestStep() >= 0 ? result.bestStep() : result.steps(), result.selectedOn(), result.seed(),
+                        result.dataSeed());
                 AtomicFiles.write(dir.resolve("simul.json"), w -> w.write(json));
-                return new Run(dir, mc.kind().toString(), k, result, scores, params);
+                return new Run(dir, mc.kind().toString(), k, result, scores, params, td.splits());
             }
         }
     }
 
     /**
-     * Streams the first {@code limit} validation sentences under wait-k: BLEU, exact match, AL (γ from
-     * each reference's length; empty outputs left out of the mean, as in SimulEval).
+     * Streams the first {@code limit} test sentences under wait-k: BLEU, exact match, AL (γ from each
+     * reference's length; empty outputs left out of the mean, as in SimulEval).
      */
     static Scores evaluate(SimulTranslator model, Data data, long k, NDManager manager, int limit) {
-        List<TranslationPair> valid = data.valid().subList(0, Math.min(limit, data.valid().size()));
+        List<TranslationPair> test = data.test().subList(0, Math.min(limit, data.test().size()));
         List<List<String>> hyps = new ArrayList<>();
         List<List<String>> refs = new ArrayList<>();
         List<Double> lagging = new ArrayList<>();
         int end = data.tokenizer().eosId();
-        for (TranslationPair p : valid) {
+        for (TranslationPair p : test) {
             int[] src = data.encode(p.source());
             SimulDecoding.Result r = SimulDecoding.waitK(model, manager, src, k, end, end, 2 * src.length + 8, null);
             List<String> words = new ArrayList<>();
@@ -241,7 +289,7 @@ final class Simul {
         }
         double bleu = Bleu.corpus(hyps, refs).score();
         return new Scores(bleu, org.leapformer.eval.Metrics.exactMatch(hyps, refs), Latency.mean(lagging),
-                valid.size());
+                test.size());
     }
 
     static int translate(String[] args, PrintStream out) {
@@ -364,16 +412,20 @@ final class Simul {
     }
 
     static String table(List<Run> runs, Args a) {
-        StringBuilder s = new StringBuilder("| attention | wait-k | BLEU | exact match | AL | parameters | seconds |\n"
+        StringBuilder s = new StringBuilder("| attention | wait-k | test BLEU | test exact match | test AL | parameters "
+                + "| seconds |\n"
                 + "|---|---|---|---|---|---|---|\n");
         for (Run r : runs) {
             s.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.3f | %.2f | %,d | %.0f |\n", r.kind,
                     lagName(r.k), r.scores.bleu, r.scores.accuracy, r.scores.averageLagging, r.parameters,
                     r.result.seconds()));
         }
-        s.append("\nSteps ").append(a.string("steps", "300")).append(", seed ").append(a.string("seed", "42"))
-                .append("; scores on ").append(runs.isEmpty() ? 0 : runs.get(0).scores.sentences)
-                .append(" validation sentences, greedy streaming decoding under the trained k.\n");
+        s.append("\nSteps ").append(a.string("steps", "300")).append(", model seed ").append(a.string("seed", "42"))
+                .append(", data seed ").append(a.string("data-seed", "42")).append("; scores on the first ")
+                .append(runs.isEmpty() ? 0 : runs.get(0).scores.sentences)
+                .append(" test sentences, greedy streaming decoding under the trained k, of each run's checkpoint "
+                        + "chosen on validation loss")
+                .append(runs.isEmpty() ? "" : " (" + runs.get(0).splits + ")").append(".\n");
         return s.toString();
     }
 

@@ -47,7 +47,7 @@ final class Training {
 
     static final Set<String> TRAIN_OPTIONS = new HashSet<>(List.of("out", "attention", "layers", "heads", "d-model",
             "head-dim", "ffn", "dropout", "leap-hidden", "clamp", "chunk", "steps", "lr", "warmup", "schedule", "clip",
-            "weight-decay", "eval-every", "patience", "device", "positions"));
+            "weight-decay", "eval-every", "patience", "device", "positions", "seed"));
 
     static {
         TRAIN_OPTIONS.addAll(TaskData.OPTIONS);
@@ -57,7 +57,7 @@ final class Training {
 
     /** What a finished run reports. */
     record Outcome(Path dir, TrainingResult result, List<TrainingListener.Evaluation> evaluations,
-            Map<String, Double> lastEvaluation, double seconds, long parameters) {}
+            Map<String, Double> lastEvaluation, double seconds, long parameters, TaskData.Splits splits) {}
 
     static int train(String[] args, PrintStream out) {
         Args a = Args.parse("train", args, 1, TRAIN_OPTIONS, Set.of("resume", "quiet"));
@@ -67,8 +67,25 @@ final class Training {
             return 1;
         }
         out.println(String.format(Locale.ROOT, "%s after %d steps in %.1f s: %s; outputs in %s", o.result.reason(),
-                o.result.steps(), o.seconds, MetricsFiles.json(o.lastEvaluation), o.dir));
+                o.result.steps(), o.seconds, reported(o.result, o.lastEvaluation), o.dir));
         return 0;
+    }
+
+    /**
+     * What a run reports: the test metrics of the chosen model and how it was chosen, or the last
+     * validation metrics when there are no test metrics (an interrupted or already finished run).
+     */
+    static String reported(TrainingResult r, Map<String, Double> lastEvaluation) {
+        if (r.test().isEmpty()) {
+            return "no test evaluation in this call (an interrupted run, or one already finished, whose summary.json "
+                    + "has its test metrics); last validation "
+                    + MetricsFiles.json(lastEvaluation);
+        }
+        String chosen = r.selectedOn().equals(TrainingResult.VALIDATION)
+                ? "the model of step " + r.bestStep() + ", chosen on validation " + MetricsFiles.json(r.validation())
+                : "the model of the last step (no validation ran)";
+        return "test " + MetricsFiles.json(r.test()) + " (" + chosen + "; seed " + r.seed() + ", data seed "
+                + r.dataSeed() + ")";
     }
 
     /** Trains as the options say and writes the run folder. */
@@ -114,12 +131,14 @@ final class Training {
                 if (progress) {
                     trainer.addListener(new ConsoleProgress(data.task() + " " + mc.kind(), console));
                 }
-                TrainingResult r = trainer.fit(data.train(), data.valid());
+                // the checkpoint is chosen on validation; the chosen model is evaluated once on test
+                TrainingResult r = trainer.fit(data.train(), data.valid(), finished ? null : data.test());
                 long params = parameterCount(trainer.task().block());
                 if (!finished) {
-                    writeSummary(dir, r, metrics, params);
+                    writeSummary(dir, r, metrics, params, data.splits(), tc);
                 }
-                return new Outcome(dir, r, metrics.evaluations(), metrics.lastEvaluation(), r.seconds(), params);
+                return new Outcome(dir, r, metrics.evaluations(), metrics.lastEvaluation(), r.seconds(), params,
+                        data.splits());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint " + latest + ": " + e.getMessage(), e);
@@ -177,7 +196,8 @@ final class Training {
                 .optClipNorm(a.number("clip", 1.0, 0, 1e9))
                 .optWeightDecay(a.number("weight-decay", 0.01, 0, 1))
                 .optEvalEvery(a.positiveLong("eval-every", Math.max(1, steps / 5)))
-                .optSeed(a.nonNegativeLong("seed", 42))
+                .optSeed(a.nonNegativeLong("seed", TaskData.DEFAULT_SEED))
+                .optDataSeed(data.dataSeed())
                 .optDevices(a.choice("device", "cpu", "cpu", "gpu", "auto"))
                 .optCheckpointDir(checkpoints)
                 .optMonitor(listops ? "accuracy" : "loss", listops);
@@ -194,6 +214,9 @@ final class Training {
         if (data.tokenizerKind() != null) {
             run.addProperty("tokenizer", data.tokenizerKind());
         }
+        run.addProperty("seed", tc.seed());
+        run.addProperty("dataSeed", tc.dataSeed());
+        run.add("splits", data.splits().toJson());
         run.add("options", GSON.toJsonTree(a.asMap()));
         run.add("model", mc.toJson());
         run.add("training", tc.toJson());
@@ -206,7 +229,29 @@ final class Training {
      * are not finite are written as null, since JSON has no NaN or Infinity.
      */
     static void writeSummary(Path dir, TrainingResult r, MetricsFiles metrics, long params) {
+        writeSummary(dir, r, metrics, params, null, null);
+    }
+
+    /**
+     * summary.json as {@link #writeSummary(Path, TrainingResult, MetricsFiles, long)}, with the
+     * seeds, the sets' sizes, how the model was chosen and its validation and test metrics.
+     *
+     * @param splits the sets' sizes in the data's unit, or null to write the result's (in examples)
+     * @param tc the run's training configuration (its monitored metric), or null
+     */
+    static void writeSummary(Path dir, TrainingResult r, MetricsFiles metrics, long params, TaskData.Splits splits,
+            TrainingConfig tc) {
         JsonObject s = new JsonObject();
+        s.addProperty("seed", r.seed());
+        s.addProperty("dataSeed", r.dataSeed());
+        s.add("splits", (splits != null ? splits : new TaskData.Splits("examples", r.splits().train(),
+                r.splits().validation(), r.splits().test())).toJson());
+        s.addProperty("selectedOn", r.selectedOn());
+        if (tc != null) {
+            s.addProperty("monitor", tc.monitor());
+        }
+        s.add("validation", metricsJson(r.validation()));
+        s.add("test", metricsJson(r.test()));
         s.addProperty("steps", r.steps());
         s.addProperty("stop", r.reason().name());
         s.add("seconds", number(r.seconds()));
@@ -214,9 +259,7 @@ final class Training {
         s.add("lastLoss", number(metrics.lastLoss()));
         s.add("best", number(r.best()));
         s.addProperty("bestStep", r.bestStep());
-        JsonObject last = new JsonObject();
-        metrics.lastEvaluation().forEach((k, v) -> last.add(k, number(v)));
-        s.add("lastEvaluation", last);
+        s.add("lastEvaluation", metricsJson(metrics.lastEvaluation()));
         if (r.divergence() != null) {
             JsonObject d = new JsonObject();
             d.addProperty("step", r.divergence().step());
@@ -229,6 +272,12 @@ final class Training {
         AtomicFiles.write(dir.resolve("summary.json"), out -> out.write(GSON.toJson(s) + "\n"));
     }
 
+    private static JsonObject metricsJson(Map<String, Double> m) {
+        JsonObject o = new JsonObject();
+        m.forEach((k, v) -> o.add(k, number(v)));
+        return o;
+    }
+
     private static JsonElement number(double v) {
         return Double.isFinite(v) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
     }
@@ -236,7 +285,9 @@ final class Training {
     static int eval(String[] args, PrintStream out) {
         Set<String> options = new HashSet<>(TaskData.OPTIONS);
         options.add("checkpoint");
+        options.add("split");
         Args a = Args.parse("eval", args, 1, options, Set.of());
+        String split = a.choice("split", "validation", "validation", "test");
         Path file = a.path("checkpoint", null);
         if (file == null) {
             throw new IllegalArgumentException("eval: expected --checkpoint FILE, found none");
@@ -249,7 +300,7 @@ final class Training {
             Task task = ck.newTask(manager);
             try (Trainer t = new Trainer(task, ck.trainingConfig().toBuilder().optDevices("cpu").optCheckpointDir(null)
                     .build())) {
-                Map<String, Double> m = t.evaluate(d.valid());
+                Map<String, Double> m = t.evaluate(split.equals("test") ? d.test() : d.valid());
                 out.println(MetricsFiles.json(m));
             }
         } catch (IOException e) {
@@ -347,12 +398,19 @@ final class Training {
 
     /** The data options recorded with the run, overridden by any given now. */
     private static Args withRunOptions(Args given, Path checkpoint) {
-        JsonObject options = readRun(runDir(checkpoint)).getAsJsonObject("options");
+        JsonObject run = readRun(runDir(checkpoint));
+        if (!run.has("dataSeed")) {
+            throw new IllegalArgumentException("eval: expected a run whose run.json records its data seed "
+                    + "('dataSeed'), found none in " + runDir(checkpoint).resolve("run.json") + ": it was trained "
+                    + "before data and model seeds were separate, and its validation and test sets cannot be rebuilt");
+        }
+        JsonObject options = run.getAsJsonObject("options");
         List<String> merged = new ArrayList<>();
         merged.add("eval");
         for (String name : TaskData.OPTIONS) {
             String v = given.has(name) ? given.string(name, null)
-                    : options.has(name) ? options.get(name).getAsString() : null;
+                    : options.has(name) ? options.get(name).getAsString()
+                    : name.equals("data-seed") ? run.get("dataSeed").getAsString() : null;
             if (v != null) {
                 merged.add("--" + name);
                 merged.add(v);

@@ -15,4 +15,12 @@ public interface BatchSource {
      * @param step the 0-based optimizer step the batch is for
      */
     TrainingBatch batch(NDManager manager, long step);
+
+    /**
+     * The number of training examples (sentences, sequences or language-model windows) the batches are
+     * drawn from, recorded in {@link TrainingResult#splits()}; −1 when unknown.
+     */
+    default long size() {
+        return -1;
+    }
 }

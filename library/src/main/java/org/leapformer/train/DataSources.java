@@ -13,7 +13,8 @@ import org.leapformer.data.TokenWindows;
 import org.leapformer.ops.Checks;
 
 /**
- * The data package's examples as {@link BatchSource}s and {@link EvalSource}s. The batch of a
+ * The data package's examples as {@link BatchSource}s and {@link EvalSource}s. The {@code seed}
+ * here is the data seed ({@link TrainingConfig#dataSeed()}), not the model's. The batch of a
  * training step depends only on (seed, step) — epoch = step / batches-per-epoch, a fresh seeded
  * order each epoch — so a resumed run sees exactly the batches an uninterrupted one would.
  */
@@ -136,6 +137,11 @@ public final class DataSources {
             private int[] order;
 
             @Override
+            public long size() {
+                return count;
+            }
+
+            @Override
             public synchronized TrainingBatch batch(NDManager manager, long step) {
                 int epoch = Math.toIntExact(step / perEpoch);
                 if (epoch != cachedEpoch) {
@@ -153,16 +159,24 @@ public final class DataSources {
     private static EvalSource inOrder(int count, int batchSize, Rows rows) {
         Checks.require(batchSize > 0, "batch size", "a positive B", batchSize);
         Checks.require(count > 0, "evaluation examples", "at least one", count);
-        return manager -> {
-            List<TrainingBatch> out = new ArrayList<>();
-            for (int start = 0; start < count; start += batchSize) {
-                int[] picked = new int[Math.min(batchSize, count - start)];
-                for (int i = 0; i < picked.length; i++) {
-                    picked[i] = start + i;
+        return new EvalSource() {
+            @Override
+            public Iterable<TrainingBatch> batches(NDManager manager) {
+                List<TrainingBatch> out = new ArrayList<>();
+                for (int start = 0; start < count; start += batchSize) {
+                    int[] picked = new int[Math.min(batchSize, count - start)];
+                    for (int i = 0; i < picked.length; i++) {
+                        picked[i] = start + i;
+                    }
+                    out.add(rows.batch(manager, picked));
                 }
-                out.add(rows.batch(manager, picked));
+                return out;
             }
-            return out;
+
+            @Override
+            public long size() {
+                return count;
+            }
         };
     }
 

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.leapformer.LeapEngine;
 import org.leapformer.ops.Checks;
 import org.leapformer.ops.Scalars;
@@ -61,6 +62,14 @@ public final class Trainer implements AutoCloseable {
     /** System.nanoTime() at the start of the running fit call, or −1. */
     private long segmentStart = -1;
     private TrainingResult.Divergence divergence;
+    /** Validation metrics at {@link #bestStep} (empty when unknown, e.g. after a resume). */
+    private Map<String, Double> bestMetrics = Map.of();
+    /**
+     * The parameters at {@link #bestStep}, in {@link #parameters} order, kept in memory when there is
+     * no checkpoint folder (else best.ckpt holds them); owned by {@link #manager}.
+     */
+    private List<NDArray> bestSnapshot;
+    private long snapshotStep = -1;
     /** Runs between each forward and backward pass (tests force a garbage collection here). */
     Runnable beforeBackward = () -> {};
 
@@ -97,9 +106,15 @@ public final class Trainer implements AutoCloseable {
      *
      * @param manager where the model's parameters go (on the first training device)
      * @param config the training configuration, or null for the checkpoint's own
+     * @throws IllegalArgumentException when {@code config} has another data seed than the checkpoint
      */
     public static Trainer resume(Path file, NDManager manager, TrainingConfig config) throws IOException {
         Checkpoint ck = Checkpoint.read(file);
+        if (config != null && config.dataSeed() != ck.trainingConfig().dataSeed()) {
+            throw new IllegalArgumentException("resume from " + file + ": expected the checkpoint's data seed "
+                    + ck.trainingConfig().dataSeed() + " (a resumed run must see the data it started with), found "
+                    + config.dataSeed() + " in the given configuration");
+        }
         Task task = ck.newTask(manager);
         Trainer t = new Trainer(task, config != null ? config : ck.trainingConfig());
         t.restore(ck);
@@ -120,6 +135,8 @@ public final class Trainer implements AutoCloseable {
         bestStep = p.bestStep();
         badEvaluations = p.badEvaluations();
         seconds = p.seconds();
+        bestMetrics = Map.of();
+        dropSnapshot();
     }
 
     /** Adds a listener (once: adding the same one again does nothing). */
@@ -159,11 +176,27 @@ public final class Trainer implements AutoCloseable {
     /**
      * Trains from the current step to {@code config.steps()}, evaluating every
      * {@code evalEvery} steps and at the end, writing latest.ckpt after each evaluation and
-     * best.ckpt on improvement (when a checkpoint folder is configured).
+     * best.ckpt on improvement (when a checkpoint folder is configured). No test set: see
+     * {@link #fit(BatchSource, EvalSource, EvalSource)}.
      *
-     * @param eval evaluation batches, or null for none (then no early stopping)
+     * @param eval validation batches, or null for none (then no early stopping)
      */
     public TrainingResult fit(BatchSource train, EvalSource eval) {
+        return fit(train, eval, null);
+    }
+
+    /**
+     * Trains as {@link #fit(BatchSource, EvalSource)}: the best checkpoint and early stopping are
+     * chosen on {@code eval} (validation) only. When the run completes or stops early, the chosen
+     * model (the best validation evaluation; the last step's model when none ran) is evaluated once
+     * on {@code test}: {@link TrainingResult#test()}. The model then holds the last step's
+     * parameters again, so training can continue. Without a checkpoint folder the best parameters
+     * are kept in memory (one copy of the model's parameters); with one, best.ckpt holds them.
+     *
+     * @param eval validation batches, or null for none (then no early stopping)
+     * @param test test batches, or null for none
+     */
+    public TrainingResult fit(BatchSource train, EvalSource eval, EvalSource test) {
         for (TrainingListener l : listeners) {
             l.onStart(step, config.steps());
         }
@@ -220,8 +253,23 @@ public final class Trainer implements AutoCloseable {
         }
         seconds = seconds();
         segmentStart = -1;
+        Map<String, Double> validation = bestMetrics;
+        Map<String, Double> tested = Map.of();
+        if (test != null && (reason == TrainingResult.StopReason.COMPLETED
+                || reason == TrainingResult.StopReason.EARLY_STOPPED)) {
+            List<Map<String, Double>> chosen = withBestParameters(() -> {
+                Map<String, Double> v = bestMetrics.isEmpty() && eval != null && bestStep >= 0 ? evaluate(eval)
+                        : bestMetrics;
+                return List.of(v, evaluate(test));
+            });
+            validation = chosen.get(0);
+            tested = chosen.get(1);
+        }
+        TrainingResult.Splits splits = new TrainingResult.Splits(train.size(), eval == null ? 0 : eval.size(),
+                test == null ? 0 : test.size());
         TrainingResult result = new TrainingResult(step, reason, best, bestStep, lastLoss, lastEval, seconds,
-                divergence);
+                divergence, config.seed(), config.dataSeed(), splits,
+                bestStep >= 0 ? TrainingResult.VALIDATION : TrainingResult.LAST_STEP, validation, tested);
         for (TrainingListener l : listeners) {
             l.onEnd(result);
         }
@@ -249,7 +297,11 @@ public final class Trainer implements AutoCloseable {
         if (improved) {
             best = value;
             bestStep = step;
+            bestMetrics = m;
             badEvaluations = 0;
+            if (config.checkpointDir() == null) {
+                snapshotBest();
+            }
         } else {
             badEvaluations++;
         }
@@ -262,6 +314,94 @@ public final class Trainer implements AutoCloseable {
         }
         writeCheckpoint("latest.ckpt");
         return m;
+    }
+
+    /**
+     * Runs {@code action} with the model holding the chosen parameters: those of the best validation
+     * evaluation ({@link #bestStep}; from memory, or from best.ckpt when there is a checkpoint
+     * folder), or the current ones when no evaluation ran or the best is the current step. The
+     * current parameters are put back afterwards, also when the action throws.
+     *
+     * @throws IllegalStateException when the best parameters are neither in memory nor in best.ckpt
+     *     (e.g. best.ckpt was deleted or is of another step)
+     */
+    public <T> T withBestParameters(Supplier<T> action) {
+        if (bestStep < 0 || bestStep == step) {
+            return action.get();
+        }
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager m = manager.newSubManager(devices[0])) {
+            List<NDArray> current = new ArrayList<>();
+            for (Pair<String, Parameter> p : parameters) {
+                NDArray c = p.getValue().getArray().duplicate();
+                c.attach(m);
+                current.add(c);
+            }
+            try {
+                loadBest();
+                JniUtils.setGradMode(grad);
+                return action.get();
+            } finally {
+                JniUtils.setGradMode(false);
+                for (int i = 0; i < parameters.size(); i++) {
+                    StoredArray.copy(current.get(i), parameters.get(i).getValue().getArray());
+                }
+            }
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    /** Copies the parameters of {@link #bestStep} into the model (grad mode off). */
+    private void loadBest() {
+        if (bestSnapshot != null && snapshotStep == bestStep) {
+            for (int i = 0; i < parameters.size(); i++) {
+                StoredArray.copy(bestSnapshot.get(i), parameters.get(i).getValue().getArray());
+            }
+            return;
+        }
+        Path file = config.checkpointDir() == null ? null : config.checkpointDir().resolve("best.ckpt");
+        Checkpoint ck;
+        try {
+            ck = file == null ? null : Checkpoint.read(file);
+        } catch (IOException e) {
+            throw new IllegalStateException("best parameters of step " + bestStep + ": expected them in " + file
+                    + ", could not read it (" + e.getMessage() + ")", e);
+        }
+        if (ck == null || ck.progress().step() != bestStep) {
+            throw new IllegalStateException("best parameters of step " + bestStep + ": expected them in memory or in "
+                    + (file == null ? "best.ckpt (no checkpoint folder is configured)" : file) + ", found "
+                    + (ck == null ? "neither" : "a checkpoint of step " + ck.progress().step()));
+        }
+        ck.loadParameters(task.block());
+    }
+
+    /** Keeps a copy of the current parameters as the best (no checkpoint folder to hold them). */
+    private void snapshotBest() {
+        dropSnapshot();
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            List<NDArray> copies = new ArrayList<>();
+            for (Pair<String, Parameter> p : parameters) {
+                NDArray c = p.getValue().getArray().duplicate();
+                c.attach(manager);
+                copies.add(c);
+            }
+            bestSnapshot = copies;
+            snapshotStep = step;
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    private void dropSnapshot() {
+        if (bestSnapshot != null) {
+            bestSnapshot.forEach(NDArray::close);
+            bestSnapshot = null;
+            snapshotStep = -1;
+        }
     }
 
     private void writeCheckpoint(String name) {
@@ -492,6 +632,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        dropSnapshot();
         optimizer.close();
         manager.close();
     }

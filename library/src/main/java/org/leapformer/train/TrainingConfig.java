@@ -29,14 +29,18 @@ import org.leapformer.ops.Checks;
  * @param minDelta smallest change that counts as an improvement
  * @param monitor evaluation metric for early stopping and the best checkpoint
  * @param higherIsBetter whether a larger {@code monitor} is better
- * @param seed seed of dropout and of everything random in a step
+ * @param seed the model seed: initialisation (set by the caller before building the model), dropout and
+ *     everything random in a step
+ * @param dataSeed the data seed: generation, splits and the order of the batches (recorded here so a
+ *     checkpoint names the data it was trained on; the data sources are built with it by the caller,
+ *     e.g. {@link DataSources#listOps(java.util.List, int, int, long)})
  * @param devices "cpu", "gpu" (every GPU), "gpu0,gpu1", or "auto" (GPUs when present, else the CPU)
  * @param checkpointDir where best.ckpt and latest.ckpt go, or null for none
  */
 public record TrainingConfig(long steps, double learningRate, double minLearningRate, long warmupSteps,
         Schedule schedule, double weightDecay, double beta1, double beta2, double epsilon, double clipNorm,
         long evalEvery, int patience, double minDelta, String monitor, boolean higherIsBetter, long seed,
-        String devices, Path checkpointDir) {
+        long dataSeed, String devices, Path checkpointDir) {
 
     static final int JSON_VERSION = 1;
 
@@ -88,6 +92,7 @@ public record TrainingConfig(long steps, double learningRate, double minLearning
         b.monitor = monitor;
         b.higherIsBetter = higherIsBetter;
         b.seed = seed;
+        b.dataSeed = dataSeed;
         b.devices = devices;
         b.checkpointDir = checkpointDir;
         return b;
@@ -162,12 +167,17 @@ public record TrainingConfig(long steps, double learningRate, double minLearning
         o.addProperty("monitor", monitor);
         o.addProperty("higherIsBetter", higherIsBetter);
         o.addProperty("seed", seed);
+        o.addProperty("dataSeed", dataSeed);
         o.addProperty("devices", devices);
         o.addProperty("checkpointDir", checkpointDir == null ? null : checkpointDir.toString());
         return o;
     }
 
-    /** Reads {@link #toJson()}; messages name the missing or bad field. */
+    /**
+     * Reads {@link #toJson()}; messages name the missing or bad field. A configuration written before
+     * the data seed was separate has none: its data came from {@code seed}, which is then returned as
+     * the data seed too.
+     */
     public static TrainingConfig fromJson(JsonObject o) {
         Json j = new Json("training config", o);
         int version = j.integer("version");
@@ -177,7 +187,8 @@ public record TrainingConfig(long steps, double learningRate, double minLearning
                 j.longValue("warmupSteps"), j.enumValue("schedule", Schedule.class), j.real("weightDecay"),
                 j.real("beta1"), j.real("beta2"), j.real("epsilon"), j.real("clipNorm"), j.longValue("evalEvery"),
                 j.integer("patience"), j.real("minDelta"), j.string("monitor"), j.bool("higherIsBetter"),
-                j.longValue("seed"), j.string("devices"), dir == null ? null : Path.of(dir));
+                j.longValue("seed"), o.has("dataSeed") ? j.longValue("dataSeed") : j.longValue("seed"),
+                j.string("devices"), dir == null ? null : Path.of(dir));
     }
 
     /** Builder: {@code setX} for required values, {@code optX} for optional ones. */
@@ -198,6 +209,7 @@ public record TrainingConfig(long steps, double learningRate, double minLearning
         private String monitor = "loss"; // evaluation loss
         private boolean higherIsBetter = false; // lower loss is better
         private long seed = 42; // fixed: runs repeat exactly on the CPU
+        private long dataSeed = 42; // fixed, and independent of the model seed
         private String devices = "cpu"; // CPU unless a GPU is asked for
         private Path checkpointDir = null; // no checkpoints
 
@@ -266,8 +278,15 @@ public record TrainingConfig(long steps, double learningRate, double minLearning
             return this;
         }
 
+        /** The model seed: initialisation, dropout and everything random in a step (not the data). */
         public Builder optSeed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /** The data seed: generation, splits and batch order (see {@link TrainingConfig#dataSeed()}). */
+        public Builder optDataSeed(long dataSeed) {
+            this.dataSeed = dataSeed;
             return this;
         }
 
@@ -283,8 +302,8 @@ public record TrainingConfig(long steps, double learningRate, double minLearning
 
         public TrainingConfig build() {
             return new TrainingConfig(steps, learningRate, minLearningRate, warmupSteps, schedule, weightDecay, beta1,
-                    beta2, epsilon, clipNorm, evalEvery, patience, minDelta, monitor, higherIsBetter, seed, devices,
-                    checkpointDir);
+                    beta2, epsilon, clipNorm, evalEvery, patience, minDelta, monitor, higherIsBetter, seed, dataSeed,
+                    devices, checkpointDir);
         }
     }
 }

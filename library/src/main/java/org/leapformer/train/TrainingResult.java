@@ -1,7 +1,10 @@
 package org.leapformer.train;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.leapformer.ops.Checks;
 
 /**
  * How a {@link Trainer#fit} call ended.
@@ -14,9 +17,56 @@ import java.util.Map;
  * @param lastEvaluation the last evaluation's metrics (empty when none ran in this call)
  * @param seconds training time of the whole run, over every resumed segment
  * @param divergence what went wrong when {@code reason} is {@link StopReason#DIVERGED}, else null
+ * @param seed the model seed ({@link TrainingConfig#seed()})
+ * @param dataSeed the data seed ({@link TrainingConfig#dataSeed()})
+ * @param splits the sizes of the training, validation and test sets
+ * @param selectedOn which split chose the reported model: {@link #VALIDATION} (the best evaluation of
+ *     the monitored metric, step {@code bestStep}) or {@link #LAST_STEP} (no evaluation ran)
+ * @param validation the validation metrics of the chosen model (empty when unknown)
+ * @param test the chosen model's metrics on the test set, evaluated once at the end (empty when no
+ *     test set was given or the run did not finish: interrupted or diverged)
  */
 public record TrainingResult(long steps, StopReason reason, double best, long bestStep, double lastLoss,
-        Map<String, Double> lastEvaluation, double seconds, Divergence divergence) {
+        Map<String, Double> lastEvaluation, double seconds, Divergence divergence, long seed, long dataSeed,
+        Splits splits, String selectedOn, Map<String, Double> validation, Map<String, Double> test) {
+
+    /** {@link #selectedOn()} when the best validation evaluation chose the model. */
+    public static final String VALIDATION = "validation";
+    /** {@link #selectedOn()} when no evaluation ran: the model of the last step. */
+    public static final String LAST_STEP = "last-step";
+
+    public TrainingResult {
+        lastEvaluation = frozen(lastEvaluation);
+        validation = frozen(validation);
+        test = frozen(test);
+        Checks.require(VALIDATION.equals(selectedOn) || LAST_STEP.equals(selectedOn), "selectedOn",
+                VALIDATION + " or " + LAST_STEP, selectedOn);
+        Checks.require(splits != null, "splits", "the sizes of the sets (Splits.UNKNOWN when unknown)", "null");
+    }
+
+    /** An unmodifiable copy in the same order (empty for null). */
+    private static Map<String, Double> frozen(Map<String, Double> m) {
+        return m == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(m));
+    }
+
+    /**
+     * A result without seeds, splits or test metrics (as before they were recorded): seeds 0,
+     * sizes unknown, chosen on validation when {@code bestStep >= 0}.
+     */
+    public TrainingResult(long steps, StopReason reason, double best, long bestStep, double lastLoss,
+            Map<String, Double> lastEvaluation, double seconds, Divergence divergence) {
+        this(steps, reason, best, bestStep, lastLoss, lastEvaluation, seconds, divergence, 0, 0, Splits.UNKNOWN,
+                bestStep >= 0 ? VALIDATION : LAST_STEP, Map.of(), Map.of());
+    }
+
+    /**
+     * Sizes of the three sets, in examples (sentences, sequences or language-model windows); −1 when
+     * unknown, 0 when there is no such set.
+     */
+    public record Splits(long train, long validation, long test) {
+        /** Nothing known. */
+        public static final Splits UNKNOWN = new Splits(-1, -1, -1);
+    }
 
     /** Why training stopped. */
     public enum StopReason {
