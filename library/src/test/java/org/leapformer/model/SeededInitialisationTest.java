@@ -380,6 +380,21 @@ class SeededInitialisationTest {
     }
 
     @Test
+    void tasksCreatedWithASeedAreInitialisedFromIt() {
+        // the command line's train, simul and bench train create their models this way from --seed
+        try (NDManager m = manager.newSubManager()) {
+            ModelConfig c = ModelConfigs.small(AttentionKind.LEAP).build();
+            Block viaTask = org.leapformer.train.Tasks.create(org.leapformer.train.Tasks.LANGUAGE_MODEL, c, m,
+                    DataType.FLOAT32, null, 42).block();
+            Block direct = new DecoderLM(c).initialize(m, DataType.FLOAT32, 42);
+            Block other = new DecoderLM(c.toBuilder().optKind(AttentionKind.SOFTMAX).build())
+                    .initialize(m, DataType.FLOAT32, 42);
+            assertEquals(Parameters.paths(direct).size(), assertSharedEqual(viaTask, direct, "task vs model"));
+            assertTrue(assertSharedEqual(viaTask, other, "task vs softmax model") > 20);
+        }
+    }
+
+    @Test
     void pathsCarryNoChildPositions() {
         DecoderLM lm = new DecoderLM(ModelConfigs.small(AttentionKind.LEAP).optLeapHidden(2)
                 .optTiedEmbeddings(false).build());
