@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.BlockList;
+import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
@@ -32,8 +32,9 @@ import java.util.Map;
  * {@link #parameterSeed(long, String) (seed, path)}: the initial value of a parameter is then a
  * function of the seed, its path, its shape, its data type and its initializer only (on a given
  * device and libtorch build), whatever other parameters the model holds. Two models built with the
- * same seed start with equal values in every parameter they share (same path, same shape); adding
- * a block (a LeaP module, an untied head, a layer) changes no other parameter's initial value.
+ * same seed start with equal values in every parameter they share (same path, shape and
+ * initializer); adding a block (a LeaP module, an untied head, a layer) changes no other
+ * parameter's initial value.
  * A parameter whose initializer differs between two models differs as its distribution does: a
  * LeaP module's output bias b2, drawn from U(±1/√h), for two hidden sizes h.
  * {@link #copyMatching} copies the parameters two blocks share from one into the other.
