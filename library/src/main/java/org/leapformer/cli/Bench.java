@@ -660,9 +660,9 @@ final class Bench {
             leap.initialize(m, DataType.FLOAT32);
             SoftmaxAttention soft = SoftmaxAttention.builder().build();
             ModelConfig lmConfig = ModelConfig.builder().setVocabSize(80).setMaxLength(128).build(); // the CLI's LM
-            DecoderLM lm = new DecoderLM(lmConfig).initialize(m, DataType.FLOAT32);
+            DecoderLM lm = new DecoderLM(lmConfig).initialize(m, DataType.FLOAT32, 0);
             DecoderLM softLm = new DecoderLM(lmConfig.toBuilder().optKind(AttentionKind.SOFTMAX).build())
-                    .initialize(m, DataType.FLOAT32);
+                    .initialize(m, DataType.FLOAT32, 0);
             JvmDecoder fast = JvmDecoder.of(lm);
             JvmDecoder fastSoft = JvmDecoder.of(softLm);
             boolean grad = JniUtils.isGradMode();
@@ -923,7 +923,7 @@ final class Bench {
             TrainingConfig tc = Training.trainingConfig(ta, data, checkpoints);
             LeapEngine.engine().setRandomSeed((int) tc.seed());
             try (NDManager manager = NDManager.newBaseManager(tc.resolveDevices()[0], "PyTorch")) {
-                Task task = Training.newTask(data, mc, manager);
+                Task task = Training.newTask(data, mc, manager, tc.seed());
                 parameters = Training.parameterCount(task.block());
                 try (Trainer trainer = new Trainer(task, tc)) {
                     trainer.addListener(new TrainingListener() {

@@ -237,7 +237,7 @@ final class Simul {
         data.tokenizer().vocabulary().save(dir.resolve("vocabulary.txt"));
         LeapEngine.engine().setRandomSeed((int) tc.seed());
         try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
-            SimulTranslator model = new SimulTranslator(mc).initialize(manager, DataType.FLOAT32);
+            SimulTranslator model = new SimulTranslator(mc).initialize(manager, DataType.FLOAT32, tc.seed());
             Task task = Tasks.translation(model, k, data.tokenizer());
             try (Trainer trainer = new Trainer(task, tc); MetricsFiles metrics = new MetricsFiles(dir, -1)) {
                 trainer.addListener(metrics);

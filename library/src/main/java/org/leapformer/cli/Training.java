@@ -119,7 +119,7 @@ final class Training {
                 trainer = Trainer.resume(latest, manager, tc);
                 console.println("resuming " + latest + " at step " + trainer.step());
             } else {
-                trainer = new Trainer(newTask(data, mc, manager), tc);
+                trainer = new Trainer(newTask(data, mc, manager, tc.seed()), tc);
             }
             boolean finished = resume && trainer.step() >= tc.steps() && Files.isRegularFile(dir.resolve("summary.json"));
             if (finished) {
@@ -147,12 +147,13 @@ final class Training {
 
     /**
      * The new, initialised model train builds for this data: a classifier for ListOps, a language
-     * model otherwise (whose checkpoints carry the tokenizer).
+     * model otherwise (whose checkpoints carry the tokenizer), initialised from {@code seed} by
+     * parameter path.
      */
-    static Task newTask(TaskData data, ModelConfig mc, NDManager manager) {
+    static Task newTask(TaskData data, ModelConfig mc, NDManager manager, long seed) {
         boolean listops = data.task().equals(TaskData.LISTOPS);
         return Tasks.create(listops ? Tasks.CLASSIFIER : Tasks.LANGUAGE_MODEL, mc, manager, DataType.FLOAT32,
-                data.tokenizer());
+                data.tokenizer(), seed);
     }
 
     /** Number of parameter values of a model. */

@@ -62,9 +62,28 @@ public final class EncoderClassifier extends AbstractBlock {
         return backbone;
     }
 
-    /** Initialises every parameter (seed the engine first for reproducible weights). */
+    /**
+     * Initialises every parameter from libtorch's one generator, in order: seed the engine first
+     * for reproducible weights. Two configurations seeded alike differ in parameters they share
+     * when one has more blocks; {@link #initialize(NDManager, DataType, long)} does not.
+     */
     public EncoderClassifier initialize(NDManager manager, DataType dataType) {
         initialize(manager, dataType, new Shape(1, config.maxLength()));
+        return this;
+    }
+
+    /**
+     * Initialises every parameter from a generator of its own, seeded from {@code seed} and the
+     * parameter's path ({@link Parameters#reinitialize}): any two models initialised with the same
+     * seed start with equal values in every parameter they share (same path, same shape), whatever
+     * else they hold. Leaves libtorch's generator seeded from {@code seed} alone.
+     *
+     * @param seed the model seed
+     * @return this
+     */
+    public EncoderClassifier initialize(NDManager manager, DataType dataType, long seed) {
+        initialize(manager, dataType);
+        Parameters.reinitialize(this, seed);
         return this;
     }
 

@@ -92,10 +92,31 @@ public final class SimulTranslator extends AbstractBlock {
         return Collections.unmodifiableList(layers);
     }
 
-    /** Initialises the parameters; returns this. */
+    /**
+     * Initialises every parameter from libtorch's one generator, in order: seed the engine first
+     * for reproducible weights. Two configurations seeded alike differ in parameters they share
+     * when one has more blocks; {@link #initialize(NDManager, DataType, long)} does not.
+     *
+     * @return this
+     */
     public SimulTranslator initialize(NDManager manager, DataType dataType) {
         this.dataType = dataType;
         initialize(manager, dataType, new Shape(1, 1));
+        return this;
+    }
+
+    /**
+     * Initialises every parameter from a generator of its own, seeded from {@code seed} and the
+     * parameter's path ({@link Parameters#reinitialize}): any two models initialised with the same
+     * seed start with equal values in every parameter they share (same path, same shape), whatever
+     * else they hold. Leaves libtorch's generator seeded from {@code seed} alone.
+     *
+     * @param seed the model seed
+     * @return this
+     */
+    public SimulTranslator initialize(NDManager manager, DataType dataType, long seed) {
+        initialize(manager, dataType);
+        Parameters.reinitialize(this, seed);
         return this;
     }
 

@@ -119,12 +119,33 @@ public final class Tasks {
     /** As {@link #create(String, ModelConfig, NDManager, DataType)}, with a language model's tokenizer (or null). */
     public static Task create(String modelType, ModelConfig config, NDManager manager, DataType dataType,
             Tokenizer tokenizer) {
+        return create(modelType, config, manager, dataType, tokenizer, null);
+    }
+
+    /**
+     * A new model of the given type initialised from {@code seed} by parameter path (see
+     * {@link org.leapformer.model.Parameters#reinitialize}), wrapped as a task: models of any two
+     * configurations created with one seed start equal in the parameters they share.
+     *
+     * @param tokenizer a language model's tokenizer, or null
+     * @param seed the model seed
+     */
+    public static Task create(String modelType, ModelConfig config, NDManager manager, DataType dataType,
+            Tokenizer tokenizer, long seed) {
+        return create(modelType, config, manager, dataType, tokenizer, Long.valueOf(seed));
+    }
+
+    private static Task create(String modelType, ModelConfig config, NDManager manager, DataType dataType,
+            Tokenizer tokenizer, Long seed) {
         return switch (modelType) {
-            case CLASSIFIER -> classifier(new EncoderClassifier(config).initialize(manager, dataType));
-            case LANGUAGE_MODEL -> languageModel(new DecoderLM(config).initialize(manager, dataType), tokenizer);
+            case CLASSIFIER -> classifier(seed == null ? new EncoderClassifier(config).initialize(manager, dataType)
+                    : new EncoderClassifier(config).initialize(manager, dataType, seed));
+            case LANGUAGE_MODEL -> languageModel(seed == null ? new DecoderLM(config).initialize(manager, dataType)
+                    : new DecoderLM(config).initialize(manager, dataType, seed), tokenizer);
             // the lag is the trainer's choice, not the model's: a loaded translator is trained offline
             // unless wrapped again with translation(model, k, tokenizer)
-            case TRANSLATION -> translation(new SimulTranslator(config).initialize(manager, dataType),
+            case TRANSLATION -> translation(seed == null ? new SimulTranslator(config).initialize(manager, dataType)
+                    : new SimulTranslator(config).initialize(manager, dataType, seed),
                     org.leapformer.ops.WaitK.OFFLINE, tokenizer);
             default -> throw new IllegalArgumentException("model type: expected " + CLASSIFIER + ", "
                     + LANGUAGE_MODEL + " or " + TRANSLATION + ", found " + modelType);
