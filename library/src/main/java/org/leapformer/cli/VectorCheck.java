@@ -45,8 +45,19 @@ import org.leapformer.ops.LinearState;
  */
 public final class VectorCheck {
 
-    /** Default tolerance on each quantity's relative error. */
-    public static final double TOLERANCE = 1e-4;
+    /**
+     * Default bound on each quantity's relative error in float32: a LeaP-module gradient of 1e-3 is
+     * a sum of terms a thousand times larger, so float32 rounding alone leaves it ~2e-4 off relative
+     * to its size; 1e-3 still catches any real error in it, which an absolute 1e-4 (10% of it) did not.
+     */
+    public static final double TOLERANCE = 1e-3;
+    /** Default bound on each quantity's relative error in float64 (rounding there is near 1e-12). */
+    public static final double TOLERANCE_FLOAT64 = 1e-8;
+
+    /** {@link #TOLERANCE} or {@link #TOLERANCE_FLOAT64}. */
+    public static double defaultTolerance(DataType dataType) {
+        return dataType == DataType.FLOAT64 ? TOLERANCE_FLOAT64 : TOLERANCE;
+    }
 
     /**
      * Below this magnitude a quantity's error is taken relative to it instead of to its own size:
