@@ -305,30 +305,45 @@ public final class VectorCheck {
             NDArray q0, NDArray k0, NDArray v0, NDArray r) {
         try (NDManager sub = manager.newSubManager()) {
             block.initialize(sub, dataType, q0.getShape(), k0.getShape(), v0.getShape());
-            NDArray[] leaves = new NDArray[3];
-            NDArray[] given = {q0, k0, v0};
-            for (int i = 0; i < 3; i++) {
-                leaves[i] = given[i].duplicate(); // a fresh leaf: nothing before it needs a gradient
-                leaves[i].attach(sub);
-                leaves[i].setRequiresGradient(true);
-            }
-            NDArray loss;
-            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray o = block.forward(new ParameterStore(sub, false), new NDList(leaves), true).singletonOrThrow();
-                loss = o.mul(r).sum();
-                gc.backward(loss);
-            }
-            String g = "grad " + label + " ";
-            if (expected.has("loss")) {
-                double want = expected.get("loss").getAsDouble();
-                rows(out, caseName, g + "loss", Math.abs(loss.toType(DataType.FLOAT64, false).getDouble() - want),
-                        Math.abs(want));
-            }
-            String[] names = {"q", "k", "v"};
-            for (int i = 0; i < 3; i++) {
-                compare(out, caseName, g + names[i], leaves[i].getGradient(), expected.get(names[i]));
-            }
+            backward(out, caseName, label, expected, sub, q0, k0, v0, r,
+                    (q, k, v) -> block.forward(new ParameterStore(sub, false), new NDList(q, k, v), true)
+                            .singletonOrThrow());
         }
+    }
+
+    /**
+     * Runs {@code forward} on fresh leaves copied from q0, k0, v0 (on {@code sub}), back-propagates
+     * L = Σ out·R and compares the loss and dL/dq, dL/dk, dL/dv with {@code expected}.
+     */
+    private void backward(List<Row> out, String caseName, String label, JsonObject expected, NDManager sub,
+            NDArray q0, NDArray k0, NDArray v0, NDArray r, QkvForward forward) {
+        NDArray[] leaves = new NDArray[3];
+        NDArray[] given = {q0, k0, v0};
+        for (int i = 0; i < 3; i++) {
+            leaves[i] = given[i].duplicate(); // a fresh leaf: nothing before it needs a gradient
+            leaves[i].attach(sub);
+            leaves[i].setRequiresGradient(true);
+        }
+        NDArray loss;
+        try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray o = forward.apply(leaves[0], leaves[1], leaves[2]);
+            loss = o.mul(r).sum();
+            gc.backward(loss);
+        }
+        String g = "grad " + label + " ";
+        if (expected.has("loss")) {
+            double want = expected.get("loss").getAsDouble();
+            rows(out, caseName, g + "loss", Math.abs(loss.toType(DataType.FLOAT64, false).getDouble() - want),
+                    Math.abs(want));
+        }
+        String[] names = {"q", "k", "v"};
+        for (int i = 0; i < 3; i++) {
+            compare(out, caseName, g + names[i], leaves[i].getGradient(), expected.get(names[i]));
+        }
+    }
+
+    private interface QkvForward {
+        NDArray apply(NDArray q, NDArray k, NDArray v);
     }
 
     private interface Forward {
@@ -340,30 +355,8 @@ public final class VectorCheck {
         try (NDManager sub = manager.newSubManager()) {
             VectorCheck inner = new VectorCheck(sub, dataType, tolerance);
             LinearAttention blk = inner.leapBlock(d, hidden, clamp, lq, lk);
-            NDArray q = q0.duplicate();
-            NDArray k = k0.duplicate();
-            NDArray v = v0.duplicate();
-            q.attach(sub);
-            k.attach(sub);
-            v.attach(sub);
-            q.setRequiresGradient(true);
-            k.setRequiresGradient(true);
-            v.setRequiresGradient(true);
-            NDArray loss;
-            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray o = fwd.apply(blk, q, k, v);
-                loss = o.mul(r).sum();
-                gc.backward(loss);
-            }
+            backward(out, caseName, label, expected, sub, q0, k0, v0, r, (q, k, v) -> fwd.apply(blk, q, k, v));
             String g = "grad " + label + " ";
-            if (expected.has("loss")) {
-                double want = expected.get("loss").getAsDouble();
-                rows(out, caseName, g + "loss", Math.abs(loss.toType(DataType.FLOAT64, false).getDouble() - want),
-                        Math.abs(want));
-            }
-            compare(out, caseName, g + "q", q.getGradient(), expected.get("q"));
-            compare(out, caseName, g + "k", k.getGradient(), expected.get("k"));
-            compare(out, caseName, g + "v", v.getGradient(), expected.get("v"));
             for (String side : new String[] {"leap_q", "leap_k"}) {
                 LeapModule m = side.equals("leap_q") ? blk.queryModule() : blk.keyModule();
                 for (String w : m.weightNames()) {

@@ -20,27 +20,13 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.leapformer.LeapEngine;
+import org.leapformer.ManagedTest;
 import org.leapformer.TestSupport;
 import org.leapformer.nn.AttentionKind;
 
 /** {@link Parameters#copyMatching}: what it copies, what it reports, and that nothing is shared. */
-class CopyMatchingTest {
-
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = LeapEngine.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
+class CopyMatchingTest extends ManagedTest {
 
     private static Map<String, double[]> values(Block block) {
         Map<String, double[]> out = new LinkedHashMap<>();

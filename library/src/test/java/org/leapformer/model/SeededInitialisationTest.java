@@ -24,10 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.leapformer.LeapEngine;
+import org.leapformer.ManagedTest;
 import org.leapformer.TestSupport;
 import org.leapformer.nn.AttentionKind;
 import org.leapformer.nn.LinearAttention;
@@ -36,24 +34,13 @@ import org.leapformer.nn.LinearAttention;
  * Seeded initialisation: a parameter's initial value depends on the seed, its path and shape only,
  * so configurations that share parameters start equal in them under the same seed.
  */
-class SeededInitialisationTest {
+class SeededInitialisationTest extends ManagedTest {
 
     private static final String LM = "lm";
     private static final String CLASSIFIER = "classifier";
     private static final String TRANSLATOR = "translator";
     private static final String[] MODELS = {LM, CLASSIFIER, TRANSLATOR};
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = LeapEngine.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
 
     /** A model of one type, built with the seeded initialisation. */
     private record Spec(String model, ModelConfig config) {
