@@ -32,7 +32,7 @@ object Renderers {
         if (block is EncoderClassifier) rows += "classes" to config.numClasses().toString()
         val params = block.parameters
         if (params.isEmpty || params.valueAt(0).array == null) {
-            rows += "parameters" to "not initialised (call initialize(manager, DataType.FLOAT32))"
+            rows += "parameters" to "not initialised (call initialize(manager, DataType.FLOAT32, seed))"
         } else {
             val count = params.values().sumOf { it.array.shape.size() }
             val first = params.valueAt(0).array
@@ -48,7 +48,14 @@ object Renderers {
         rows += "stopped" to "${r.reason()} after ${r.steps()} steps"
         rows += "last training loss" to num(r.lastLoss())
         if (r.bestStep() >= 0) rows += "best monitored value" to "${num(r.best())} at step ${r.bestStep()}"
-        r.lastEvaluation().forEach { (k, v) -> rows += "evaluation $k" to num(v) }
+        r.test().forEach { (k, v) -> rows += "test $k" to num(v) }
+        if (r.test().isNotEmpty()) {
+            rows += "model tested" to if (r.selectedOn() == TrainingResult.VALIDATION)
+                "step ${r.bestStep()}, chosen on validation" else "the last step (no validation ran)"
+        }
+        r.validation().forEach { (k, v) -> rows += "validation $k (model tested)" to num(v) }
+        r.lastEvaluation().forEach { (k, v) -> rows += "last validation $k" to num(v) }
+        rows += "seeds" to "model ${r.seed()}, data ${r.dataSeed()}"
         rows += "time" to String.format(Locale.ROOT, "%.1f s", r.seconds())
         r.divergence()?.let { rows += "divergence" to it.message() }
         return table("TrainingResult", rows)

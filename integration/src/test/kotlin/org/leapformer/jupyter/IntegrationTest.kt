@@ -73,6 +73,19 @@ class IntegrationTest {
     }
 
     @Test
+    fun `a training result shows the test metrics, the model they are of and both seeds`() {
+        val r = org.leapformer.train.TrainingResult(400, org.leapformer.train.TrainingResult.StopReason.COMPLETED,
+            0.61, 240, 0.5, mapOf("loss" to 0.7), 12.0, null, 7, 3,
+            org.leapformer.train.TrainingResult.Splits(4000, 500, 500), org.leapformer.train.TrainingResult.VALIDATION,
+            mapOf("loss" to 0.61), mapOf("loss" to 0.64, "accuracy" to 0.43))
+        val text = Renderers.trainingResult(r)["text/plain"]!!
+        for (part in listOf("test accuracy", "0.43", "step 240, chosen on validation", "validation loss (model tested)",
+                "last validation loss", "model 7, data 3")) {
+            assertTrue(text.contains(part), "'$part' missing from $text")
+        }
+    }
+
+    @Test
     fun `an NDArray is summarised by shape, type, device and its first values`() {
         val x = manager.arange(0f, 20f).reshape(4, 5)
         val text = NDArraySummary.text(x)
