@@ -101,12 +101,14 @@ class LiveTraining @JvmOverloads constructor(
     /**
      * Trains [trainer] with this listener on a worker thread and waits for it. When the kernel
      * interrupts the cell, training stops after the step in progress and this returns normally
-     * (reason INTERRUPTED); the model holds that step's parameters.
+     * (reason INTERRUPTED); the model holds that step's parameters. With a [test] set, the model
+     * chosen on [eval] (validation) is evaluated once on it when training completes or stops early:
+     * `TrainingResult.test()`, as `Trainer.fit(train, validation, test)`.
      *
      * @throws Exception what training threw, with the worker's stack trace as cause
      */
     @JvmOverloads
-    fun fit(trainer: Trainer, train: BatchSource, eval: EvalSource? = null): TrainingResult {
+    fun fit(trainer: Trainer, train: BatchSource, eval: EvalSource? = null, test: EvalSource? = null): TrainingResult {
         trainer.addListener(this)
         // the display goes out with the host of the cell that called fit
         val cellHost = runCatching { hostSource?.invoke() }.getOrNull()
@@ -116,7 +118,7 @@ class LiveTraining @JvmOverloads constructor(
         var failure: Throwable? = null
         val worker = Thread({
             try {
-                result = trainer.fit(train, eval)
+                result = trainer.fit(train, eval, test)
             } catch (t: Throwable) {
                 failure = t
             }

@@ -86,6 +86,29 @@ class IntegrationTest {
     }
 
     @Test
+    fun `live training evaluates the model chosen on validation once on a test set`() {
+        val gen = org.leapformer.data.ListOps.builder().optSeed(5).optMaxDepth(3).optMaxArgs(3).optLengthRange(6, 16).build()
+        val all = gen.generate(96)
+        val train = org.leapformer.train.DataSources.listOps(all.subList(0, 64), 16, 8, 5)
+        val valid = org.leapformer.train.DataSources.listOpsEval(all.subList(64, 80), 16, 8)
+        val test = org.leapformer.train.DataSources.listOpsEval(all.subList(80, 96), 16, 8)
+        val config = org.leapformer.model.ModelConfig.builder().setVocabSize(org.leapformer.data.ListOpsVocabulary.SIZE)
+            .setMaxLength(16).optDModel(16).optHeads(2).optHeadDim(8).optFfnDim(16).optLayers(1)
+            .optNumClasses(10).build()
+        manager.newSubManager().use { m ->
+            val model = org.leapformer.model.EncoderClassifier(config).initialize(m, DataType.FLOAT32, 1L)
+            val trainer = org.leapformer.train.Trainer(org.leapformer.train.Tasks.classifier(model),
+                org.leapformer.train.TrainingConfig.builder().setSteps(6).optEvalEvery(3).optSeed(1).optDataSeed(5).build())
+            trainer.use {
+                val r = LiveTraining("test").fit(it, train, valid, test)
+                assertEquals(org.leapformer.train.TrainingResult.VALIDATION, r.selectedOn())
+                assertTrue(r.test().containsKey("accuracy"), r.test().toString())
+                assertEquals(16L, r.splits().test())
+            }
+        }
+    }
+
+    @Test
     fun `an NDArray is summarised by shape, type, device and its first values`() {
         val x = manager.arange(0f, 20f).reshape(4, 5)
         val text = NDArraySummary.text(x)
