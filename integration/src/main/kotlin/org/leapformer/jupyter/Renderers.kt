@@ -53,7 +53,7 @@ object Renderers {
             rows += "model tested" to if (r.selectedOn() == TrainingResult.VALIDATION)
                 "step ${r.bestStep()}, chosen on validation" else "the last step (no validation ran)"
         }
-        r.validation().forEach { (k, v) -> rows += "validation $k (model tested)" to num(v) }
+        r.validation().forEach { (k, v) -> rows += "validation $k (chosen model)" to num(v) }
         r.lastEvaluation().forEach { (k, v) -> rows += "last validation $k" to num(v) }
         rows += "seeds" to "model ${r.seed()}, data ${r.dataSeed()}"
         rows += "time" to String.format(Locale.ROOT, "%.1f s", r.seconds())

@@ -79,7 +79,7 @@ class IntegrationTest {
             org.leapformer.train.TrainingResult.Splits(4000, 500, 500), org.leapformer.train.TrainingResult.VALIDATION,
             mapOf("loss" to 0.61), mapOf("loss" to 0.64, "accuracy" to 0.43))
         val text = Renderers.trainingResult(r)["text/plain"]!!
-        for (part in listOf("test accuracy", "0.43", "step 240, chosen on validation", "validation loss (model tested)",
+        for (part in listOf("test accuracy", "0.43", "step 240, chosen on validation", "validation loss (chosen model)",
                 "last validation loss", "model 7, data 3")) {
             assertTrue(text.contains(part), "'$part' missing from $text")
         }
