@@ -81,8 +81,8 @@ public final class Study {
         private Path dir;
         private PrintStream progress;
         private boolean throughput = true;
-        private int warmupSteps = 3;
-        private int timedSteps = 7;
+        private int warmupSteps = 5;
+        private int timedSteps = 15;
         private String engine = "unknown";
 
         public Builder addTask(StudyTask task) {
@@ -473,6 +473,8 @@ public final class Study {
             better = "neither";
         }
         o.addProperty("better", better);
+        // every seed's difference equal: the interval has no width, which says little with few seeds
+        o.addProperty("zeroSpread", i.sd() == 0);
         return o;
     }
 

@@ -95,6 +95,8 @@ public final class StudyReport {
                         .append(" | ").append(num(p.get("meanDifference"))).append(" | [")
                         .append(num(p.get("low"))).append(", ").append(num(p.get("high"))).append("] | ")
                         .append(better.equals("neither") ? "neither (the interval contains 0)" : better)
+                        .append(p.has("zeroSpread") && p.get("zeroSpread").getAsBoolean()
+                                ? " (every seed's difference equal: no spread)" : "")
                         .append(" |\n");
             }
             b.append("\nTuning (validation ").append(vmetric).append(", seed ").append(s.get("tuningSeed").getAsString())
