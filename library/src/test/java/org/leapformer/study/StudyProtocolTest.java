@@ -169,6 +169,10 @@ class StudyProtocolTest {
         assertEquals(2e-3, Study.choose(ordered, loss)); // a diverged rate is never chosen
         JsonObject p = Study.pair("x", "y", new double[] {1, 1.1, 0.9}, new double[] {2, 2.2, 2.1}, false);
         assertEquals("x", p.get("better").getAsString());
+        assertFalse(p.get("zeroSpread").getAsBoolean());
+        JsonObject equal = Study.pair("x", "y", new double[] {0.5, 0.6}, new double[] {0.25, 0.35}, true);
+        assertTrue(equal.get("zeroSpread").getAsBoolean());
+        assertEquals(0.25, equal.get("low").getAsDouble(), 1e-12);
     }
 
     @Test
