@@ -106,6 +106,17 @@ public final class Main {
                              [--seed 42] [--data-seed 42] [train options]
                       the same budget for each attention on each task, on the same data; writes DIR/results.md
                       (test metrics of each checkpoint chosen on validation) and results.svg (validation curves)""");
+        HELP.put("study", """
+                  study --out DIR [--tasks listops,lm,simul] [--methods leap,cosformer,relu,softmax]
+                        [--lrs 1e-3,3e-3] [--seeds 5 (seeds 1..5) or 1,2,7] [--data-seed 42]
+                        [--scale quick|small|full|FACTOR] [--no-throughput]
+                      for each task and method: the learning rate chosen on validation with the first seed, then
+                      every seed at that rate (seed s: the same initial weights and batches for every method);
+                      writes DIR/runs/*.json (one per finished run: an interrupted study run again skips them),
+                      DIR/study.json (commit, machine, seeds, rates, every run, mean ± SD of validation and test,
+                      paired differences with 95% t intervals, throughput timed alone at the end) and
+                      DIR/results.md (generated from study.json). Tasks: listops, lm, simul (wait-3) or
+                      simul-waitK (no cosformer). Scales: quick (a tiny model, CI), small (default), full""");
     }
 
     /**
@@ -151,6 +162,7 @@ public final class Main {
                 case "eval" -> Training.eval(args, out);
                 case "generate" -> Training.generate(args, out);
                 case "bench" -> Bench.run(args, out);
+                case "study" -> StudyCommand.run(args, out);
                 default -> Experiment.run(args, out);
             };
         } catch (IllegalArgumentException | IllegalStateException e) {

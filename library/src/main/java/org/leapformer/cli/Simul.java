@@ -216,6 +216,11 @@ final class Simul {
             TaskData.Splits splits) {}
 
     static Run run(Args a, PrintStream console, boolean progress) {
+        return run(a, console, progress, null);
+    }
+
+    /** As {@link #run(Args, PrintStream, boolean)}, with {@code extra} (when not null) listening to the trainer. */
+    static Run run(Args a, PrintStream console, boolean progress, org.leapformer.train.TrainingListener extra) {
         Path dir = a.path("out", null);
         if (dir == null) {
             throw new IllegalArgumentException("train: expected --out DIR (metrics and checkpoints go there), found none");
@@ -243,6 +248,9 @@ final class Simul {
                 trainer.addListener(metrics);
                 if (progress) {
                     trainer.addListener(new ConsoleProgress("simul " + mc.kind() + " wait-" + lagName(k), console));
+                }
+                if (extra != null) {
+                    trainer.addListener(extra);
                 }
                 // the checkpoint is chosen on validation loss; test loss and streamed test scores are reported
                 TrainingResult result = trainer.fit(td.train(), td.valid(), td.test());

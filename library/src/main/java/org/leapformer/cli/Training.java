@@ -90,6 +90,11 @@ final class Training {
 
     /** Trains as the options say and writes the run folder. */
     static Outcome run(Args a, PrintStream console, boolean progress) {
+        return run(a, console, progress, null);
+    }
+
+    /** As {@link #run(Args, PrintStream, boolean)}, with {@code extra} (when not null) listening to the trainer. */
+    static Outcome run(Args a, PrintStream console, boolean progress, TrainingListener extra) {
         Path dir = a.path("out", null);
         if (dir == null) {
             throw new IllegalArgumentException("train: expected --out DIR (metrics and checkpoints go there), found none");
@@ -130,6 +135,9 @@ final class Training {
                 trainer.addListener(metrics);
                 if (progress) {
                     trainer.addListener(new ConsoleProgress(data.task() + " " + mc.kind(), console));
+                }
+                if (extra != null) {
+                    trainer.addListener(extra);
                 }
                 // the checkpoint is chosen on validation; the chosen model is evaluated once on test
                 TrainingResult r = trainer.fit(data.train(), data.valid(), finished ? null : data.test());
