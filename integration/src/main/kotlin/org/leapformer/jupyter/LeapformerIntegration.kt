@@ -78,6 +78,7 @@ class LeapformerIntegration : JupyterIntegration() {
             "org.leapformer.data.*",
             "org.leapformer.inspect.*",
             "org.leapformer.eval.*",
+            "org.leapformer.study.*",
             "org.leapformer.jupyter.*",
             "ai.djl.ndarray.*",
             "ai.djl.ndarray.types.*",
