@@ -1,5 +1,6 @@
 package org.leapformer.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -22,6 +23,7 @@ import org.leapformer.model.ModelConfigs;
 import org.leapformer.model.Positions;
 import org.leapformer.nn.AttentionKind;
 import org.leapformer.nn.CosformerLength;
+import org.leapformer.nn.LinearAttention;
 import org.leapformer.ops.Form;
 import org.leapformer.train.DataSources;
 import org.leapformer.train.Tasks;
@@ -195,6 +197,32 @@ class ExtrapolationTest extends ManagedTest {
             IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
                     () -> Extrapolation.builder().optMultiples(1, 1));
             assertTrue(twice.getMessage().contains("distinct"), twice.getMessage());
+        }
+    }
+
+    @Test
+    void cosformerProportionsUnderEachLengthPolicy() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray q = m.randomUniform(-1, 1, new Shape(1, 2, 8, 4));
+            LinearAttention training = LinearAttention.builder().setKind(AttentionKind.COSFORMER).setHeadDim(4)
+                    .optCausal(true).optSequenceLength(4).optCosformerLength(CosformerLength.TRAINING).build();
+            assertArrayEquals(new float[] {0.25f, 0.5f, 0.75f, 1f, 1.25f, 1.5f, 1.75f, 2f},
+                    training.queryProportions(q).toFloatArray(), 1e-7f, "N = 4 kept past it");
+            LinearAttention known = LinearAttention.builder().setKind(AttentionKind.COSFORMER).setHeadDim(4)
+                    .optCausal(true).optSequenceLength(4).optCosformerLength(CosformerLength.KNOWN).build();
+            assertArrayEquals(new float[] {0.125f, 0.25f, 0.375f, 0.5f, 0.625f, 0.75f, 0.875f, 1f},
+                    known.queryProportions(q).toFloatArray(), 1e-7f, "N = the sequence's 8");
+            LinearAttention capped = LinearAttention.builder().setKind(AttentionKind.COSFORMER).setHeadDim(4)
+                    .optCausal(true).optSequenceLength(4).build();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> capped.queryProportions(q));
+            assertTrue(e.getMessage().contains("at most the declared length N=4"), e.getMessage());
+            // KNOWN takes N from a whole sequence: a continuation is refused, saying so
+            var first = known.causal(q, q, q, null, Form.CHUNKED);
+            IllegalStateException c = assertThrows(IllegalStateException.class,
+                    () -> known.causal(q, q, q, first.state(), Form.RECURRENT));
+            assertTrue(c.getMessage().contains("expected position 0, found a continuation at position 8"),
+                    c.getMessage());
+            first.state().close();
         }
     }
 
