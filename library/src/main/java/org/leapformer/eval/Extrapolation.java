@@ -10,6 +10,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
@@ -402,13 +403,9 @@ public final class Extrapolation {
         };
     }
 
-    private static JsonPrimitive numberOrNull(double v) {
-        return Double.isFinite(v) ? new JsonPrimitive(v) : null;
-    }
-
-    private static com.google.gson.JsonElement number(double v) {
-        JsonPrimitive p = numberOrNull(v);
-        return p != null ? p : JsonNull.INSTANCE;
+    /** A number for JSON; NaN and infinities (not JSON) as null. */
+    private static JsonElement number(double v) {
+        return Double.isFinite(v) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
     }
 
     /** Builder: {@code optX} for optional values. */
