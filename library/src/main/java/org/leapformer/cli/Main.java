@@ -71,7 +71,14 @@ public final class Main {
                       --resume continues from DIR/checkpoints/latest.ckpt and keeps the metrics written before;
                       exit 1 when training diverges (a NaN or infinite loss), keeping the last good checkpoint""");
         HELP.put("eval", """
-                  eval --checkpoint FILE [--split validation|test] [data options; default: those of the run]""");
+                  eval --checkpoint FILE [--split validation|test] [data options; default: those of the run]
+                       [--lengths 1,4,16]
+                      --lengths (a language model): the loss in nats per token and the accuracy at each multiple of
+                      the training window T, over the non-overlapping windows of m x T tokens of the split's text
+                      (test unless --split says otherwise; refused when it holds no window of the longest), with the
+                      loss by position bucket of T; cosFormer under both lengths N (unknown: N = T kept past it;
+                      known: N = the window's own), learned positions not applicable past T; prints a table and
+                      writes RUN/extrapolation.json""");
         HELP.put("generate", """
                   generate --checkpoint FILE [--prompt TEXT] [--tokens N (default: the training window; more than
                            that unless the model's positions are learned)]

@@ -41,10 +41,21 @@ import org.leapformer.train.EvalSource;
  * @param description one line on where the data came from
  * @param dataSeed the data seed everything here was drawn with
  * @param splits the sizes of the three sets
+ * @param validTokens the language model's validation text as token ids (null for other tasks)
+ * @param testTokens the language model's test text as token ids (null for other tasks), for
+ *     evaluation past the training window ({@code eval --lengths})
  */
 record TaskData(String task, int vocabSize, int numClasses, int length, BatchSource train, EvalSource valid,
         EvalSource test, Tokenizer tokenizer, String tokenizerKind, String description, long dataSeed,
-        Splits splits) {
+        Splits splits, int[] validTokens, int[] testTokens) {
+
+    /** Data of a task without a token stream. */
+    TaskData(String task, int vocabSize, int numClasses, int length, BatchSource train, EvalSource valid,
+            EvalSource test, Tokenizer tokenizer, String tokenizerKind, String description, long dataSeed,
+            Splits splits) {
+        this(task, vocabSize, numClasses, length, train, valid, test, tokenizer, tokenizerKind, description, dataSeed,
+                splits, null, null);
+    }
 
     static final String LISTOPS = "listops";
     static final String LM = "lm";
@@ -177,7 +188,7 @@ record TaskData(String task, int vocabSize, int numClasses, int length, BatchSou
         return new TaskData(LM, tokenizer.vocabulary().size(), 0, length,
                 DataSources.languageModel(train, length, batch, seed),
                 DataSources.languageModelEval(valid, length, batch), DataSources.languageModelEval(test, length, batch),
-                tokenizer, kind, from + ", " + splits, seed, splits);
+                tokenizer, kind, from + ", " + splits, seed, splits, valid, test);
     }
 
     /**

@@ -25,6 +25,7 @@ import java.util.Set;
 import org.leapformer.LeapEngine;
 import org.leapformer.data.AtomicFiles;
 import org.leapformer.data.Tokenizer;
+import org.leapformer.eval.Extrapolation;
 import org.leapformer.model.DecoderLM;
 import org.leapformer.model.ModelConfig;
 import org.leapformer.model.Positions;
@@ -295,8 +296,11 @@ final class Training {
         Set<String> options = new HashSet<>(TaskData.OPTIONS);
         options.add("checkpoint");
         options.add("split");
+        options.add("lengths");
         Args a = Args.parse("eval", args, 1, options, Set.of());
-        String split = a.choice("split", "validation", "validation", "test");
+        int[] lengths = a.has("lengths") ? multiples(a.string("lengths", null)) : null;
+        // past the training window: the test split unless told otherwise
+        String split = a.choice("split", lengths != null ? "test" : "validation", "validation", "test");
         Path file = a.path("checkpoint", null);
         if (file == null) {
             throw new IllegalArgumentException("eval: expected --checkpoint FILE, found none");
@@ -307,6 +311,9 @@ final class Training {
         try (NDManager manager = LeapEngine.newManager()) {
             Checkpoint ck = Checkpoint.read(file);
             Task task = ck.newTask(manager);
+            if (lengths != null) {
+                return extrapolate(manager, file, ck, task, d, split, lengths, out);
+            }
             try (Trainer t = new Trainer(task, ck.trainingConfig().toBuilder().optDevices("cpu").optCheckpointDir(null)
                     .build())) {
                 Map<String, Double> m = t.evaluate(split.equals("test") ? d.test() : d.valid());
@@ -315,6 +322,51 @@ final class Training {
         } catch (IOException e) {
             throw new UncheckedIOException("eval: could not read " + file, e);
         }
+        return 0;
+    }
+
+    /** {@code --lengths 1,4,16}: distinct positive multiples of the training window. */
+    private static int[] multiples(String list) {
+        String[] parts = list.split(",", -1);
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].strip());
+            } catch (NumberFormatException e) {
+                out[i] = 0;
+            }
+            if (out[i] < 1) {
+                throw new IllegalArgumentException("eval --lengths: expected positive multiples of the training "
+                        + "window separated by commas (e.g. 1,4,16), found '" + list + "'");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code eval --lengths}: a language model's loss at multiples of its training window on a
+     * split's text, printed as a table and written to RUN/extrapolation.json.
+     */
+    private static int extrapolate(NDManager manager, Path file, Checkpoint ck, Task task, TaskData d, String split, int[] lengths,
+            PrintStream out) {
+        if (!Tasks.LANGUAGE_MODEL.equals(ck.modelType()) || d.testTokens() == null) {
+            throw new IllegalArgumentException("eval --lengths: expected a language-model checkpoint trained on a "
+                    + "text (train --task lm), found a " + ck.modelType() + " checkpoint in " + file);
+        }
+        DecoderLM lm = (DecoderLM) task.block();
+        int[] ids = split.equals("test") ? d.testTokens() : d.validTokens();
+        Extrapolation.Report r = Extrapolation.builder().optMultiples(lengths).build().evaluate(manager, lm, ids);
+        out.println("extrapolation of " + file + " (" + ck.progress().step() + " steps) on the " + split + " text, "
+                + ids.length + " tokens; training window T = " + r.trainingLength() + ", nats per token:");
+        out.print(r.table());
+        JsonObject o = new JsonObject();
+        o.addProperty("checkpoint", file.toString());
+        o.addProperty("split", split);
+        o.addProperty("data", d.description());
+        o.add("extrapolation", r.toJson());
+        Path json = runDir(file).resolve("extrapolation.json");
+        AtomicFiles.write(json, w -> w.write(GSON.toJson(o) + "\n"));
+        out.println("wrote " + json);
         return 0;
     }
 

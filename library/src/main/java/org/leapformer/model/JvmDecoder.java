@@ -100,6 +100,10 @@ public final class JvmDecoder {
 
     /** Whether a model can decode here: its parameters are on the CPU, in float32 or float64. */
     public static boolean supports(DecoderLM lm) {
+        if (lm.config().kind() == org.leapformer.nn.AttentionKind.COSFORMER
+                && lm.config().cosformerLength() != org.leapformer.nn.CosformerLength.CAPPED) {
+            return false; // the fused path knows cosFormer's N = maxLength only as a cap
+        }
         for (var p : lm.getParameters()) {
             NDArray a = p.getValue().getArray();
             if (!a.getDevice().equals(Device.cpu())
@@ -116,8 +120,9 @@ public final class JvmDecoder {
      * @throws IllegalArgumentException when {@link #supports} is false
      */
     public static JvmDecoder of(DecoderLM lm) {
-        Checks.require(supports(lm), "model for the JVM decoder", "parameters on the CPU in float32 or float64",
-                "parameters elsewhere (use DecoderLM.newSession)");
+        Checks.require(supports(lm), "model for the JVM decoder", "parameters on the CPU in float32 or float64 "
+                + "(and a cosFormer with CosformerLength.CAPPED)", "parameters elsewhere or another cosFormer length "
+                + "(use DecoderLM.newSession)");
         return new JvmDecoder(lm);
     }
 

@@ -5,6 +5,7 @@ import com.google.gson.JsonParser;
 import org.leapformer.LeapEngine;
 import org.leapformer.nn.AttentionCore;
 import org.leapformer.nn.AttentionKind;
+import org.leapformer.nn.CosformerLength;
 import org.leapformer.nn.LinearAttention;
 import org.leapformer.nn.SoftmaxAttention;
 import org.leapformer.ops.Checks;
@@ -33,10 +34,13 @@ import org.leapformer.ops.LinearSpec;
  * @param trainingForm causal form of the parallel pass (CHUNKED; QUADRATIC as a reference)
  * @param padId token id of padding (masked out of attention and pooling in the classifier)
  * @param positions position information: learned (capped at maxLength), sinusoidal or none
+ * @param cosformerLength what a causal cosFormer takes for N ({@link CosformerLength}; CAPPED by default:
+ *     N = maxLength and sequences end there)
  */
 public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int dModel, int heads, int headDim,
         int ffnDim, int layers, double dropout, int numClasses, boolean tiedEmbeddings, Integer leapHidden,
-        Double clamp, int chunkSize, Form trainingForm, int padId, Positions positions) {
+        Double clamp, int chunkSize, Form trainingForm, int padId, Positions positions,
+        CosformerLength cosformerLength) {
 
     /** Format of {@link #toJson()}. */
     static final int JSON_VERSION = 1;
@@ -63,20 +67,33 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
         Checks.require(positions != null, "positions", "one of LEARNED, SINUSOIDAL, NONE", "null");
         Checks.require(positions != Positions.SINUSOIDAL || dModel % 2 == 0, "d_model with sinusoidal positions",
                 "an even width (sin and cos pairs)", dModel);
+        Checks.require(cosformerLength != null, "cosFormer length", "one of CAPPED, TRAINING, KNOWN", "null");
+    }
+
+    /** A configuration with the default cosFormer length ({@link CosformerLength#CAPPED}). */
+    public ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int dModel, int heads, int headDim,
+            int ffnDim, int layers, double dropout, int numClasses, boolean tiedEmbeddings, Integer leapHidden,
+            Double clamp, int chunkSize, Form trainingForm, int padId, Positions positions) {
+        this(kind, vocabSize, maxLength, dModel, heads, headDim, ffnDim, layers, dropout, numClasses, tiedEmbeddings,
+                leapHidden, clamp, chunkSize, trainingForm, padId, positions, CosformerLength.CAPPED);
     }
 
     /**
      * The longest a sequence, a decoding session or a generation may grow: {@code maxLength} with
-     * learned positions or cosFormer attention (its causal i/N), otherwise no limit.
+     * learned positions or cosFormer attention (its causal i/N) with {@link CosformerLength#CAPPED},
+     * otherwise no limit.
      */
     public long lengthLimit() {
-        return positions == Positions.LEARNED || kind == AttentionKind.COSFORMER ? maxLength : Long.MAX_VALUE;
+        return positions == Positions.LEARNED
+                || (kind == AttentionKind.COSFORMER && cosformerLength == CosformerLength.CAPPED)
+                ? maxLength : Long.MAX_VALUE;
     }
 
     /** Why {@link #lengthLimit()} is what it is, for messages. */
     String lengthLimitReason() {
         return positions == Positions.LEARNED ? "learned positions end at maxLength=" + maxLength
-                : "cosFormer's causal proportions i/N need N=maxLength=" + maxLength;
+                : "cosFormer's causal proportions i/N need N=maxLength=" + maxLength
+                        + " (CosformerLength.CAPPED; TRAINING keeps N and goes on past it)";
     }
 
     public static Builder builder() {
@@ -103,6 +120,7 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
         b.trainingForm = trainingForm;
         b.padId = padId;
         b.positions = positions;
+        b.cosformerLength = cosformerLength;
         return b;
     }
 
@@ -114,7 +132,8 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
     /**
      * A new attention core of this configuration's kind.
      *
-     * @param causal whether it is used causally (a causal cosFormer gets N = maxLength)
+     * @param causal whether it is used causally (a causal cosFormer gets N = maxLength and the
+     *     configuration's {@link CosformerLength})
      */
     public AttentionCore<?> newAttentionCore(boolean causal) {
         if (kind == AttentionKind.SOFTMAX) {
@@ -126,7 +145,7 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
             b.optHidden(leapHidden);
         }
         if (causal && kind == AttentionKind.COSFORMER) {
-            b.optSequenceLength(maxLength);
+            b.optSequenceLength(maxLength).optCosformerLength(cosformerLength);
         }
         return b.build();
     }
@@ -152,6 +171,7 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
         o.addProperty("trainingForm", trainingForm.name());
         o.addProperty("padId", padId);
         o.addProperty("positions", positions.name());
+        o.addProperty("cosformerLength", cosformerLength.name());
         return o;
     }
 
@@ -169,7 +189,9 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
                 j.integer("ffnDim"), j.integer("layers"), j.real("dropout"), j.integer("numClasses"),
                 j.bool("tiedEmbeddings"), j.optInteger("leapHidden"), j.optReal("clamp"), j.integer("chunkSize"),
                 j.enumValue("trainingForm", Form.class), j.integer("padId"),
-                o.has("positions") ? j.enumValue("positions", Positions.class) : Positions.LEARNED); // before: learned
+                o.has("positions") ? j.enumValue("positions", Positions.class) : Positions.LEARNED, // before: learned
+                o.has("cosformerLength") ? j.enumValue("cosformerLength", CosformerLength.class)
+                        : CosformerLength.CAPPED); // before: capped
     }
 
     /** Parses {@link #toJson()} text. */
@@ -196,6 +218,7 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
         private Form trainingForm = Form.CHUNKED; // O(N·C) memory, same result as QUADRATIC
         private int padId = 0; // id 0 pads
         private Positions positions = null; // SINUSOIDAL for a language model (no length cap), LEARNED otherwise
+        private CosformerLength cosformerLength = CosformerLength.CAPPED; // N = maxLength, sequences end there
 
         private Builder() {}
 
@@ -285,12 +308,23 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
             return this;
         }
 
+        /**
+         * What a causal cosFormer takes for N: CAPPED (default; N = maxLength, sequences end there),
+         * TRAINING (N = maxLength kept past it: the length unknown) or KNOWN (N = each sequence's own
+         * length, given whole: the length known). Other attentions ignore it.
+         */
+        public Builder optCosformerLength(CosformerLength cosformerLength) {
+            this.cosformerLength = cosformerLength;
+            return this;
+        }
+
         /** Validates (messages name the expected and the found value) and builds. */
         public ModelConfig build() {
             LeapEngine.ensureInitialized();
             return new ModelConfig(kind, vocabSize, maxLength, dModel, heads, headDim, ffnDim, layers, dropout,
                     numClasses, tiedEmbeddings, leapHidden, clamp, chunkSize, trainingForm, padId,
-                    positions != null ? positions : numClasses == 0 ? Positions.SINUSOIDAL : Positions.LEARNED);
+                    positions != null ? positions : numClasses == 0 ? Positions.SINUSOIDAL : Positions.LEARNED,
+                    cosformerLength);
         }
     }
 }

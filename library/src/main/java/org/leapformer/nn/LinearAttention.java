@@ -52,6 +52,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
     private final boolean causal;
     private final Form form;
     private final Long sequenceLength;
+    private final CosformerLength lengthPolicy;
     private final LeapModule leapQ;
     private final LeapModule leapK;
 
@@ -64,6 +65,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
         this.causal = b.causal;
         this.form = b.form;
         this.sequenceLength = b.sequenceLength;
+        this.lengthPolicy = b.lengthPolicy;
         if (kind == AttentionKind.LEAP) {
             leapQ = addChildBlock("leap_q", new LeapModule(headDim, hidden));
             leapK = addChildBlock("leap_k", new LeapModule(headDim, hidden));
@@ -112,6 +114,16 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
         return hidden;
     }
 
+    /** What a causal cosFormer takes for N (meaningful for {@link AttentionKind#COSFORMER}). */
+    public CosformerLength lengthPolicy() {
+        return lengthPolicy;
+    }
+
+    /** cosFormer's declared N, or null. */
+    public Long sequenceLength() {
+        return sequenceLength;
+    }
+
     /** Feature blocks, clamp and chunk size. */
     public LinearSpec spec() {
         return spec;
@@ -149,11 +161,14 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
             case LEAP -> FeatureMaps.leap(x -> leapQ.proportions(ps, x, training),
                     x -> leapK.proportions(ps, x, training));
             case COSFORMER -> {
+                if (causalUse && lengthPolicy == CosformerLength.KNOWN) {
+                    yield FeatureMaps.cosformer(null); // N = each call's own length, from position 0
+                }
                 if (causalUse && sequenceLength == null) {
                     throw new IllegalStateException("cosFormer causal attention needs the sequence length N "
                             + "(its proportions are i/N): expected optSequenceLength(N) on the builder, found none");
                 }
-                yield FeatureMaps.cosformer(sequenceLength);
+                yield FeatureMaps.cosformer(sequenceLength, lengthPolicy == CosformerLength.TRAINING);
             }
             case RELU_LINEAR -> FeatureMaps.relu();
             case SOFTMAX -> throw new IllegalStateException("unreachable: softmax is not a linear attention");
@@ -186,7 +201,8 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
                     yield (query ? leapQ : leapK).proportions(ps, xr, training);
                 }
             }
-            case COSFORMER -> FeatureMaps.positions(x, offset, sequenceLength);
+            case COSFORMER -> FeatureMaps.positions(x, offset, lengthPolicy == CosformerLength.KNOWN ? null
+                    : sequenceLength, lengthPolicy == CosformerLength.TRAINING);
             default -> throw new IllegalStateException(
                     "proportions: expected a LEAP or COSFORMER attention, found " + kind);
         };
@@ -225,6 +241,11 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
         checkParameterType("q", q);
         Checks.require(form != null, "form", "QUADRATIC, CHUNKED or RECURRENT", "null");
         long offset = state == null ? 0 : state.length();
+        if (kind == AttentionKind.COSFORMER && lengthPolicy == CosformerLength.KNOWN && offset != 0) {
+            throw new IllegalStateException("cosFormer with the length known (CosformerLength.KNOWN) takes N from a "
+                    + "whole sequence given in one call from position 0: expected position 0, found a continuation "
+                    + "at position " + offset + " (to step a sequence of known length L, use N = L with CAPPED)");
+        }
         FeatureMap fm = featureMap(ps, training, true);
         try (NDArray fq = fm.queries(q, offset); NDArray fk = fm.keys(k, offset)) {
             return checkedOutput(kind + " causal attention (" + form + ")",
@@ -385,6 +406,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
         private boolean causal;
         private Form form = Form.CHUNKED;
         private Long sequenceLength;
+        private CosformerLength lengthPolicy = CosformerLength.CAPPED;
 
         private Builder() {}
 
@@ -436,6 +458,16 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
             return this;
         }
 
+        /**
+         * What a causal cosFormer takes for N past or instead of {@link #optSequenceLength} (default
+         * CAPPED: the declared N, positions past it refused; TRAINING: the declared N, positions past
+         * it go on with p above 1; KNOWN: each call's own length).
+         */
+        public Builder optCosformerLength(CosformerLength policy) {
+            this.lengthPolicy = policy;
+            return this;
+        }
+
         /** Validates and builds; starts the engine (logged once). */
         public LinearAttention build() {
             Checks.require(kind != null && kind.isLinear(), "attention kind", "LEAP, COSFORMER or RELU_LINEAR "
@@ -450,6 +482,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
             if (sequenceLength != null) {
                 Checks.require(sequenceLength > 0, "sequence length", "a positive N", sequenceLength);
             }
+            Checks.require(lengthPolicy != null, "cosFormer length policy", "one of CAPPED, TRAINING, KNOWN", "null");
             LeapEngine.ensureInitialized();
             return new LinearAttention(this);
         }

@@ -66,10 +66,18 @@ public final class FeatureMaps {
      * @param length M; null means "the length of each call's input" (bidirectional use only)
      */
     public static FeatureMap cosformer(Long length) {
+        return cosformer(length, false);
+    }
+
+    /**
+     * cosFormer with a declared length M that positions may pass ({@code pastLength}: p = i/M goes
+     * above 1, as a stream longer than M with M kept) or not (refused).
+     */
+    public static FeatureMap cosformer(Long length, boolean pastLength) {
         if (length != null) {
             Checks.require(length > 0, "cosFormer sequence length", "a positive length", length);
         }
-        ProportionFn positions = (x, offset) -> positions(x, offset, length);
+        ProportionFn positions = (x, offset) -> positions(x, offset, length, pastLength);
         return new Reweighted(positions, positions);
     }
 
@@ -99,10 +107,18 @@ public final class FeatureMaps {
      * @param length M, or null to use N (only without an offset)
      */
     public static NDArray positions(NDArray x, long offset, Long length) {
-        return Temporaries.array(() -> positionsForm(x, offset, length));
+        return positions(x, offset, length, false);
     }
 
-    private static NDArray positionsForm(NDArray x, long offset, Long length) {
+    /**
+     * As {@link #positions(NDArray, long, Long)}; with {@code pastLength} positions past M give
+     * proportions above 1 instead of being refused.
+     */
+    public static NDArray positions(NDArray x, long offset, Long length, boolean pastLength) {
+        return Temporaries.array(() -> positionsForm(x, offset, length, pastLength));
+    }
+
+    private static NDArray positionsForm(NDArray x, long offset, Long length, boolean pastLength) {
         long n = x.getShape().get(2);
         long m;
         if (length == null) {
@@ -114,7 +130,7 @@ public final class FeatureMaps {
             m = n;
         } else {
             m = length;
-            Checks.require(offset + n <= m, "cosFormer positions", "at most the declared length N=" + m,
+            Checks.require(pastLength || offset + n <= m, "cosFormer positions", "at most the declared length N=" + m,
                     "positions up to " + (offset + n));
         }
         DataType type = x.getDataType();
