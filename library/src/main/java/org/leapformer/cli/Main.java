@@ -44,7 +44,7 @@ public final class Main {
                       quantity's max absolute error and its error relative to its size, max|err| / max(max|expected|,
                       1e-3); exit 1 if any relative error exceeds T (default 1e-3 in float32, 1e-8 with --float64)""");
         HELP.put("train", """
-                  train --out DIR [--task listops|lm] [--attention leap|cosformer|softmax|relu] [--steps 300]
+                  train --out DIR [--task listops|lm|mqar] [--attention leap|cosformer|softmax|relu] [--steps 300]
                         [--length N] [--batch 32] [--layers 2] [--heads 2] [--d-model 64] [--head-dim 32]
                         [--ffn 128] [--dropout 0.1] [--leap-hidden H] [--clamp 0.1|none] [--chunk 64]
                         [--positions learned|sinusoidal|none (default: sinusoidal for lm, learned for listops)]
@@ -61,6 +61,12 @@ public final class Main {
                             lm       [--data TEXT-FILE (UTF-8; default: the shipped corpus)] [--tokenizer char|word]
                                      [--valid-fraction 0.1] [--test-fraction 0.1] (contiguous: train, validation,
                                      test) or [--wikitext DIR with wiki.train/valid/test.tokens]
+                            mqar     multi-query associative recall (Zoology's layout), generated; a causal model
+                                     scored at the queries only (accuracy: the fraction answered exactly):
+                                     [--kv-pairs 8] [--mqar-length 64 (N)] [--mqar-vocab 64] [--mqar-queries K]
+                                     [--mqar-power 0.01 (query distances; 1 = uniform)] [--train-examples 20000]
+                                     [--val-examples 500] [--test-examples 1000] (test, validation, train drawn in
+                                     that order)
                             simul    simultaneous translation: [--wait-k 3|inf] [--eval-sentences 200 (test)] and
                                      [--source FILE --target FILE (aligned, one sentence per line) --valid-fraction 0.1
                                      --test-fraction 0.1 (carved out by the data seed)] or synthetic:

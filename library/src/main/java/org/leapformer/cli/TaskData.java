@@ -13,6 +13,8 @@ import org.leapformer.data.ListOps;
 import org.leapformer.data.ListOpsExample;
 import org.leapformer.data.ListOpsTsv;
 import org.leapformer.data.ListOpsVocabulary;
+import org.leapformer.data.Mqar;
+import org.leapformer.data.MqarExample;
 import org.leapformer.data.SeededSampler;
 import org.leapformer.data.Tokenizer;
 import org.leapformer.data.TextFiles;
@@ -24,16 +26,17 @@ import org.leapformer.train.DataSources;
 import org.leapformer.train.EvalSource;
 
 /**
- * The data of a command-line run: ListOps (the LRA TSV files, or generated) or language
- * modelling (a text file — the shipped corpus by default — or WikiText-103 token files), always as
+ * The data of a command-line run: ListOps (the LRA TSV files, or generated), language
+ * modelling (a text file — the shipped corpus by default — or WikiText-103 token files) or
+ * generated multi-query associative recall (MQAR, a causal model scored at its queries), always as
  * three sets: train (batches), validation (the best checkpoint and early stopping) and test
  * (evaluated once, on the chosen model, and reported). Everything here follows the data seed
  * ({@code --data-seed}): generation, the carving of sets out of a file that has none, and the batch
  * order; the model seed ({@code --seed}) never reaches the data.
  *
- * @param task "listops" or "lm"
+ * @param task "listops", "lm" or "mqar"
  * @param vocabSize token ids are below this
- * @param numClasses 10 for ListOps, 0 for language modelling
+ * @param numClasses 10 for ListOps, 0 for language modelling and MQAR
  * @param length N, the sequence length of the model
  * @param test the test batches, in order
  * @param tokenizer the language model's tokenizer (null for ListOps)
@@ -59,13 +62,15 @@ record TaskData(String task, int vocabSize, int numClasses, int length, BatchSou
 
     static final String LISTOPS = "listops";
     static final String LM = "lm";
+    /** Multi-query associative recall ({@link Mqar}), generated, for the causal language model. */
+    static final String MQAR = "mqar";
     /** The default of {@code --data-seed} (and of {@code --seed}, the model seed). */
     static final long DEFAULT_SEED = 42;
 
     /** Options every command that reads data accepts. */
     static final List<String> OPTIONS = List.of("task", "data", "wikitext", "tokenizer", "length", "batch",
             "train-examples", "val-examples", "test-examples", "max-depth", "max-args", "valid-fraction",
-            "test-fraction", "data-seed");
+            "test-fraction", "data-seed", "kv-pairs", "mqar-length", "mqar-vocab", "mqar-queries", "mqar-power");
 
     /**
      * Sizes of the three sets.
@@ -89,9 +94,12 @@ record TaskData(String task, int vocabSize, int numClasses, int length, BatchSou
     }
 
     static TaskData prepare(Args a) {
-        String task = a.choice("task", LISTOPS, LISTOPS, LM);
+        String task = a.choice("task", LISTOPS, LISTOPS, LM, MQAR);
         long dataSeed = dataSeed(a);
         int batch = a.positiveInt("batch", 32);
+        if (task.equals(MQAR)) {
+            return mqar(a, dataSeed, batch);
+        }
         int length = a.positiveInt("length", task.equals(LISTOPS) ? 64 : 128);
         return task.equals(LISTOPS) ? listOps(a, dataSeed, batch, length) : languageModel(a, dataSeed, batch, length);
     }
@@ -144,6 +152,44 @@ record TaskData(String task, int vocabSize, int numClasses, int length, BatchSou
         return new TaskData(LISTOPS, ListOpsVocabulary.SIZE, 10, length,
                 DataSources.listOps(train, length, batch, seed), DataSources.listOpsEval(valid, length, batch),
                 DataSources.listOpsEval(test, length, batch), null, null, from + ", " + splits, seed, splits);
+    }
+
+    /**
+     * Generated MQAR: one set of distinct sequences drawn from the data seed, test first, then
+     * validation, then train (so the test and validation sets stay the same when only
+     * {@code --train-examples} changes). The model's N is {@code --mqar-length} ({@code --length}
+     * may say the same).
+     */
+    private static TaskData mqar(Args a, long seed, int batch) {
+        int length = a.positiveInt("mqar-length", a.positiveInt("length", 64));
+        if (a.has("length") && a.has("mqar-length") && a.positiveInt("length", length) != length) {
+            throw new IllegalArgumentException("--length: expected the MQAR sequence length --mqar-length " + length
+                    + " (or no --length), found " + a.positiveInt("length", length));
+        }
+        int kv = a.positiveInt("kv-pairs", 8);
+        int vocab = a.positiveInt("mqar-vocab", 64);
+        int queries = a.positiveInt("mqar-queries", kv);
+        double power = a.number("mqar-power", Mqar.ZOOLOGY_POWER_A, 1e-6, 1e6);
+        int trainCount = a.positiveInt("train-examples", 20000);
+        int validCount = a.positiveInt("val-examples", 500);
+        int testCount = a.positiveInt("test-examples", 1000);
+        Mqar gen = Mqar.builder().optSeed(seed).optVocabSize(vocab).optKvPairs(kv).optLength(length)
+                .optQueries(queries).optPowerA(power).build();
+        List<MqarExample> all = gen.generate(testCount + validCount + trainCount);
+        List<MqarExample> test = all.subList(0, testCount);
+        List<MqarExample> valid = all.subList(testCount, testCount + validCount);
+        List<MqarExample> train = all.subList(testCount + validCount, all.size());
+        Splits splits = new Splits("examples", train.size(), valid.size(), test.size());
+        String from = "generated MQAR (data seed " + seed + ", V=" + vocab + ", K=" + kv + " key-value pairs, Q=" + queries
+                + " queries, N=" + length + ", query distance power a=" + power + "; scored at the queries only)";
+        return new TaskData(MQAR, vocab, 0, length, DataSources.mqar(train, batch, seed),
+                DataSources.mqarEval(valid, batch), DataSources.mqarEval(test, batch), null, null, from + ", " + splits,
+                seed, splits);
+    }
+
+    /** The metric the checkpoint is chosen on: accuracy for ListOps and MQAR (higher is better), else loss. */
+    String monitor() {
+        return task.equals(LM) ? "loss" : "accuracy";
     }
 
     private static TaskData languageModel(Args a, long seed, int batch, int length) {

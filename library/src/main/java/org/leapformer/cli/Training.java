@@ -197,7 +197,6 @@ final class Training {
 
     static TrainingConfig trainingConfig(Args a, TaskData data, Path checkpoints) {
         long steps = a.positiveLong("steps", 300);
-        boolean listops = data.task().equals(TaskData.LISTOPS);
         String schedule = a.choice("schedule", "cosine", "cosine", "linear", "constant");
         TrainingConfig.Builder b = TrainingConfig.builder().setSteps(steps)
                 .optLearningRate(a.number("lr", 1e-3, 1e-8, 10))
@@ -210,7 +209,7 @@ final class Training {
                 .optDataSeed(data.dataSeed())
                 .optDevices(a.choice("device", "cpu", "cpu", "gpu", "auto"))
                 .optCheckpointDir(checkpoints)
-                .optMonitor(listops ? "accuracy" : "loss", listops);
+                .optMonitor(data.monitor(), data.monitor().equals("accuracy"));
         if (a.has("patience")) {
             b.optEarlyStopping(a.positiveInt("patience", 3), 0);
         }

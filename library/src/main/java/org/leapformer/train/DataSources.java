@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.leapformer.data.ListOpsExample;
 import org.leapformer.data.ListOpsVocabulary;
+import org.leapformer.data.MqarExample;
 import org.leapformer.data.SeededSampler;
 import org.leapformer.data.TokenWindows;
 import org.leapformer.ops.Checks;
@@ -52,6 +53,58 @@ public final class DataSources {
     public static EvalSource languageModelEval(int[] tokens, int length, int batchSize) {
         TokenWindows w = TokenWindows.of(tokens, length);
         return inOrder(w.size(), batchSize, (m, rows) -> windows(m, w, rows));
+    }
+
+    /**
+     * Multi-query associative recall ({@link org.leapformer.data.Mqar}) for a causal language model:
+     * inputs (B, N) the token ids, labels (B, N) the value at each query position and
+     * {@link org.leapformer.data.Mqar#IGNORE} (negative, not scored) everywhere else, so
+     * {@link Tasks#languageModel}'s loss and accuracy are over the queries alone.
+     */
+    public static BatchSource mqar(List<MqarExample> examples, int batchSize, long seed) {
+        Recall data = encodeMqar(examples);
+        return steps(data.count(), batchSize, seed, data::batch);
+    }
+
+    /** MQAR evaluation over every example, in order (batches as {@link #mqar}). */
+    public static EvalSource mqarEval(List<MqarExample> examples, int batchSize) {
+        Recall data = encodeMqar(examples);
+        return inOrder(data.count(), batchSize, data::batch);
+    }
+
+    private record Recall(int[][] inputs, int[][] targets, int length) {
+        int count() {
+            return inputs.length;
+        }
+
+        TrainingBatch batch(NDManager m, int[] rows) {
+            long[] in = new long[rows.length * length];
+            long[] y = new long[rows.length * length];
+            for (int r = 0; r < rows.length; r++) {
+                for (int i = 0; i < length; i++) {
+                    in[r * length + i] = inputs[rows[r]][i];
+                    y[r * length + i] = targets[rows[r]][i];
+                }
+            }
+            Shape shape = new Shape(rows.length, length);
+            return new TrainingBatch(new NDList(owned(m, in, shape)), new NDList(owned(m, y, shape)));
+        }
+    }
+
+    private static Recall encodeMqar(List<MqarExample> examples) {
+        Checks.require(examples != null && !examples.isEmpty(), "MQAR examples", "at least one",
+                examples == null ? "null" : "none");
+        int n = examples.get(0).length();
+        int[][] in = new int[examples.size()][];
+        int[][] y = new int[examples.size()][];
+        for (int i = 0; i < in.length; i++) {
+            MqarExample e = examples.get(i);
+            Checks.require(e.length() == n, "MQAR example " + i + " length", "N=" + n + " (the first example's)",
+                    e.length());
+            in[i] = e.inputs();
+            y[i] = e.targets();
+        }
+        return new Recall(in, y, n);
     }
 
     /**
