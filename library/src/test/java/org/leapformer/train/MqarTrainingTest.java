@@ -91,4 +91,38 @@ class MqarTrainingTest extends ManagedTest {
             }
         }
     }
+
+    /**
+     * Softmax attention learns MQAR. Two layers are needed (the query finds its key, the value is
+     * the token after it) and the learning is a phase transition: the loss sits at ln 2 (the model
+     * outputs one of the two values of the sequence, chance 0.5) until the induction circuit
+     * forms, then drops to near zero. At this size and 400 steps that happened for model seeds 8,
+     * 9, 10 (and 7, at 0.98) but not for 11, so the test fixes its seeds; CPU training is
+     * deterministic. About 10 s.
+     */
+    @Test
+    void softmaxAttentionLearnsMqarWellAboveChance() {
+        Mqar gen = Mqar.builder().optVocabSize(16).optKvPairs(2).optLength(8).optPowerA(1.0).optSeed(1).build();
+        List<MqarExample> all = gen.generate(20000 + 256);
+        List<MqarExample> test = all.subList(0, 256);
+        List<MqarExample> train = all.subList(256, all.size());
+        try (NDManager m = manager.newSubManager()) {
+            DecoderLM model = new DecoderLM(ModelConfig.builder().optKind(AttentionKind.SOFTMAX).setVocabSize(16)
+                    .setMaxLength(8).optDModel(64).optHeads(4).optHeadDim(16).optFfnDim(128).optLayers(2)
+                    .optDropout(0.0).optChunkSize(8).optPositions(org.leapformer.model.Positions.LEARNED).build())
+                    .initialize(m, DataType.FLOAT32, 10);
+            TrainingConfig tc = TrainingConfig.builder().setSteps(400).optLearningRate(1e-3).optWarmupSteps(40)
+                    .optEvalEvery(100).build();
+            long t0 = System.nanoTime();
+            TrainingResult r;
+            try (Trainer t = new Trainer(Tasks.languageModel(model), tc)) {
+                r = t.fit(DataSources.mqar(train, 64, 5), DataSources.mqarEval(test, 64));
+            }
+            System.out.printf("MQAR (V=16, K=2, N=8), softmax, 400 steps in %.1f s: %s%n",
+                    (System.nanoTime() - t0) / 1e9, r.lastEvaluation());
+            double accuracy = r.lastEvaluation().get("accuracy");
+            assertTrue(accuracy > 0.9, "softmax MQAR accuracy after 400 steps: expected > 0.9 (chance 0.5), found "
+                    + r.lastEvaluation());
+        }
+    }
 }
