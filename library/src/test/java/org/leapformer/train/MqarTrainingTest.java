@@ -98,8 +98,10 @@ class MqarTrainingTest extends ManagedTest {
      * outputs one of the two values of the sequence, chance 0.5) until the induction circuit
      * forms, then drops to near zero. When it forms depends on the seeds and the schedule: in
      * 300-400 steps model seeds 8, 9 and 10 reached >= 0.998 (and 7 0.98) while 11 stayed at chance,
-     * which it leaves by step 250 of a 2000-step schedule; so the test fixes its seeds (CPU
-     * training is deterministic). About 10 s.
+     * which it leaves by step 250 of a 2000-step schedule. CPU training is deterministic on one
+     * machine, but another CPU's kernels round differently and can move the transition, so the test
+     * gives it up to 1200 steps and stops two evaluations after the accuracy stops improving (about
+     * 10 s when the transition comes early, as here).
      */
     @Test
     void softmaxAttentionLearnsMqarWellAboveChance() {
@@ -112,18 +114,17 @@ class MqarTrainingTest extends ManagedTest {
                     .setMaxLength(8).optDModel(64).optHeads(4).optHeadDim(16).optFfnDim(128).optLayers(2)
                     .optDropout(0.0).optChunkSize(8).optPositions(org.leapformer.model.Positions.LEARNED).build())
                     .initialize(m, DataType.FLOAT32, 10);
-            TrainingConfig tc = TrainingConfig.builder().setSteps(400).optLearningRate(1e-3).optWarmupSteps(40)
-                    .optEvalEvery(100).build();
+            TrainingConfig tc = TrainingConfig.builder().setSteps(1200).optLearningRate(1e-3).optWarmupSteps(40)
+                    .optEvalEvery(100).optMonitor("accuracy", true).optEarlyStopping(2, 1e-3).build();
             long t0 = System.nanoTime();
             TrainingResult r;
             try (Trainer t = new Trainer(Tasks.languageModel(model), tc)) {
                 r = t.fit(DataSources.mqar(train, 64, 5), DataSources.mqarEval(test, 64));
             }
-            System.out.printf("MQAR (V=16, K=2, N=8), softmax, 400 steps in %.1f s: %s%n",
-                    (System.nanoTime() - t0) / 1e9, r.lastEvaluation());
-            double accuracy = r.lastEvaluation().get("accuracy");
-            assertTrue(accuracy > 0.9, "softmax MQAR accuracy after 400 steps: expected > 0.9 (chance 0.5), found "
-                    + r.lastEvaluation());
+            System.out.printf("MQAR (V=16, K=2, N=8), softmax, %d steps in %.1f s: best accuracy %.3f at step %d%n",
+                    r.steps(), (System.nanoTime() - t0) / 1e9, r.best(), r.bestStep());
+            assertTrue(r.best() > 0.9, "softmax MQAR accuracy within " + r.steps() + " steps: expected > 0.9 (chance "
+                    + "0.5), found " + r.best() + " at step " + r.bestStep());
         }
     }
 }
