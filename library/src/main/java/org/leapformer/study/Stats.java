@@ -123,42 +123,20 @@ public final class Stats {
         return 1 - front * betaFraction(1 - x, b, a) / b;
     }
 
+    /** Lentz's guard against a zero denominator. */
+    private static final double TINY = 1e-300;
+
     private static double betaFraction(double x, double a, double b) {
-        final double tiny = 1e-300;
         double qab = a + b;
         double qap = a + 1;
         double qam = a - 1;
-        double c = 1;
-        double d = 1 - qab * x / qap;
-        if (Math.abs(d) < tiny) {
-            d = tiny;
-        }
-        d = 1 / d;
-        double h = d;
+        double d0 = 1 - qab * x / qap;
+        double[] cd = {1, 1 / (Math.abs(d0) < TINY ? TINY : d0)}; // Lentz's c and d
+        double h = cd[1];
         for (int m = 1; m <= 10_000; m++) {
             int m2 = 2 * m;
-            double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-            d = 1 + aa * d;
-            if (Math.abs(d) < tiny) {
-                d = tiny;
-            }
-            c = 1 + aa / c;
-            if (Math.abs(c) < tiny) {
-                c = tiny;
-            }
-            d = 1 / d;
-            h *= d * c;
-            aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-            d = 1 + aa * d;
-            if (Math.abs(d) < tiny) {
-                d = tiny;
-            }
-            c = 1 + aa / c;
-            if (Math.abs(c) < tiny) {
-                c = tiny;
-            }
-            d = 1 / d;
-            double del = d * c;
+            h *= lentz(cd, m * (b - m) * x / ((qam + m2) * (a + m2)));
+            double del = lentz(cd, -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)));
             h *= del;
             if (Math.abs(del - 1) < 1e-16) {
                 return h;
@@ -166,6 +144,18 @@ public final class Stats {
         }
         throw new IllegalStateException("incomplete beta: the continued fraction did not converge for x " + x
                 + ", a " + a + ", b " + b);
+    }
+
+    /**
+     * One step of Lentz's method for a continued fraction 1 / (1 + aa / (1 + ...)): updates c and d
+     * (kept away from 0) and returns the factor c·d the convergent is multiplied by.
+     */
+    private static double lentz(double[] cd, double aa) {
+        double d = 1 + aa * cd[1];
+        double c = 1 + aa / cd[0];
+        cd[1] = 1 / (Math.abs(d) < TINY ? TINY : d);
+        cd[0] = Math.abs(c) < TINY ? TINY : c;
+        return cd[0] * cd[1];
     }
 
     private static final double[] LANCZOS = {0.99999999999980993, 676.5203681218851, -1259.1392167224028,
