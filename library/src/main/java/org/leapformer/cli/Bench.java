@@ -978,7 +978,7 @@ final class Bench {
 
     // ---- common ----
 
-    private static double medianOfSorted(double[] x) {
+    static double medianOfSorted(double[] x) {
         int n = x.length;
         return n % 2 == 1 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
     }

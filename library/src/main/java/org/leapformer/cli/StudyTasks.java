@@ -274,8 +274,7 @@ public final class StudyTasks {
                         + " timed steps after " + warmup + " warm-up steps, found " + times.size());
             }
             double[] secs = times.stream().mapToDouble(t -> t[0]).sorted().toArray();
-            double median = secs.length % 2 == 1 ? secs[secs.length / 2]
-                    : (secs[secs.length / 2 - 1] + secs[secs.length / 2]) / 2;
+            double median = Bench.medianOfSorted(secs);
             double tokens = times.stream().mapToDouble(t -> t[1]).average().orElse(0);
             return new Throughput(median, secs[0], tokens, warmup, timed);
         }

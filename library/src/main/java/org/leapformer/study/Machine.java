@@ -31,14 +31,13 @@ public final class Machine {
         try {
             List<String> cmd = new java.util.ArrayList<>(List.of("git"));
             cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(false)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            byte[] out = p.getInputStream().readAllBytes();
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            // wait first (a hung git must not block the study); its output is a line, which fits the pipe
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroy();
+                p.destroyForcibly();
                 return null;
             }
-            return new String(out, StandardCharsets.UTF_8);
+            return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {

@@ -119,7 +119,16 @@ public final class Tasks {
     /** As {@link #create(String, ModelConfig, NDManager, DataType)}, with a language model's tokenizer (or null). */
     public static Task create(String modelType, ModelConfig config, NDManager manager, DataType dataType,
             Tokenizer tokenizer) {
-        return create(modelType, config, manager, dataType, tokenizer, null);
+        return switch (modelType) {
+            case CLASSIFIER -> classifier(new EncoderClassifier(config).initialize(manager, dataType));
+            case LANGUAGE_MODEL -> languageModel(new DecoderLM(config).initialize(manager, dataType), tokenizer);
+            // the lag is the trainer's choice, not the model's: a loaded translator is trained offline
+            // unless wrapped again with translation(model, k, tokenizer)
+            case TRANSLATION -> translation(new SimulTranslator(config).initialize(manager, dataType),
+                    org.leapformer.ops.WaitK.OFFLINE, tokenizer);
+            default -> throw new IllegalArgumentException("model type: expected " + CLASSIFIER + ", "
+                    + LANGUAGE_MODEL + " or " + TRANSLATION + ", found " + modelType);
+        };
     }
 
     /**
@@ -132,23 +141,8 @@ public final class Tasks {
      */
     public static Task create(String modelType, ModelConfig config, NDManager manager, DataType dataType,
             Tokenizer tokenizer, long seed) {
-        return create(modelType, config, manager, dataType, tokenizer, Long.valueOf(seed));
-    }
-
-    private static Task create(String modelType, ModelConfig config, NDManager manager, DataType dataType,
-            Tokenizer tokenizer, Long seed) {
-        return switch (modelType) {
-            case CLASSIFIER -> classifier(seed == null ? new EncoderClassifier(config).initialize(manager, dataType)
-                    : new EncoderClassifier(config).initialize(manager, dataType, seed));
-            case LANGUAGE_MODEL -> languageModel(seed == null ? new DecoderLM(config).initialize(manager, dataType)
-                    : new DecoderLM(config).initialize(manager, dataType, seed), tokenizer);
-            // the lag is the trainer's choice, not the model's: a loaded translator is trained offline
-            // unless wrapped again with translation(model, k, tokenizer)
-            case TRANSLATION -> translation(seed == null ? new SimulTranslator(config).initialize(manager, dataType)
-                    : new SimulTranslator(config).initialize(manager, dataType, seed),
-                    org.leapformer.ops.WaitK.OFFLINE, tokenizer);
-            default -> throw new IllegalArgumentException("model type: expected " + CLASSIFIER + ", "
-                    + LANGUAGE_MODEL + " or " + TRANSLATION + ", found " + modelType);
-        };
+        Task task = create(modelType, config, manager, dataType, tokenizer);
+        org.leapformer.model.Parameters.reinitialize(task.block(), seed);
+        return task;
     }
 }

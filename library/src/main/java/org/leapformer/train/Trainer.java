@@ -69,7 +69,6 @@ public final class Trainer implements AutoCloseable {
      * no checkpoint folder (else best.ckpt holds them); owned by {@link #manager}.
      */
     private List<NDArray> bestSnapshot;
-    private long snapshotStep = -1;
     /** Runs between each forward and backward pass (tests force a garbage collection here). */
     Runnable beforeBackward = () -> {};
 
@@ -355,7 +354,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Copies the parameters of {@link #bestStep} into the model (grad mode off). */
     private void loadBest() {
-        if (bestSnapshot != null && snapshotStep == bestStep) {
+        if (bestSnapshot != null) { // taken at bestStep: restore() and each new best replace it
             for (int i = 0; i < parameters.size(); i++) {
                 StoredArray.copy(bestSnapshot.get(i), parameters.get(i).getValue().getArray());
             }
@@ -390,7 +389,6 @@ public final class Trainer implements AutoCloseable {
                 copies.add(c);
             }
             bestSnapshot = copies;
-            snapshotStep = step;
         } finally {
             JniUtils.setGradMode(grad);
         }
@@ -400,7 +398,6 @@ public final class Trainer implements AutoCloseable {
         if (bestSnapshot != null) {
             bestSnapshot.forEach(NDArray::close);
             bestSnapshot = null;
-            snapshotStep = -1;
         }
     }
 
