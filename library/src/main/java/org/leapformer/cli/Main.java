@@ -128,8 +128,11 @@ public final class Main {
                       writes DIR/runs/*.json (one per finished run: an interrupted study run again skips them),
                       DIR/study.json (commit, machine, seeds, rates, every run, mean ± SD of validation and test,
                       paired differences with 95% t intervals, throughput timed alone at the end) and
-                      DIR/results.md (generated from study.json). Tasks: listops, lm, simul (wait-3) or
-                      simul-waitK (no cosformer). Scales: quick (a tiny model, CI), small (default), full""");
+                      DIR/results.md (generated from study.json), with whether each task tells the methods apart
+                      (best and worst >= 3 seed SDs apart, none at the ceiling). Tasks: listops; lm (no position
+                      embeddings; also the loss at 4x and 16x the training length, cosFormer's N unknown and
+                      known); mqar; simul (wait-3) or simul-waitK (no cosformer).
+                      Scales: quick (a tiny model, CI), small (default), full""");
     }
 
     /**

@@ -245,8 +245,18 @@ public final class Study {
             tr.addProperty("higherIsBetter", task.higherIsBetter());
             tr.addProperty("validationMetric", task.validationMetric());
             tr.addProperty("validationHigherIsBetter", task.validationHigherIsBetter());
+            JsonArray secondary = new JsonArray();
+            for (StudyTask.Metric sm : task.secondaryMetrics()) {
+                JsonObject so = new JsonObject();
+                so.addProperty("name", sm.name());
+                so.addProperty("higherIsBetter", sm.higherIsBetter());
+                so.addProperty("description", sm.description());
+                secondary.add(so);
+            }
+            tr.add("secondaryMetrics", secondary);
             JsonArray methodRecords = new JsonArray();
             Map<String, double[]> testBySeed = new LinkedHashMap<>();
+            Map<String, Map<String, double[]>> secondaryBySeed = new LinkedHashMap<>();
             for (String method : methods) {
                 // 1. the rate, on validation, with the first seed
                 long first = seeds.get(0);
@@ -288,6 +298,13 @@ public final class Study {
                 mr.addProperty("parameters", perSeed.get(0).parameters());
                 mr.add("test", summary(test));
                 mr.add("validation", summary(valid));
+                JsonObject more = new JsonObject();
+                for (StudyTask.Metric sm : task.secondaryMetrics()) {
+                    double[] v = values(perSeed, sm.name(), true);
+                    secondaryBySeed.computeIfAbsent(sm.name(), k -> new LinkedHashMap<>()).put(method, v);
+                    more.add(sm.name(), summary(v));
+                }
+                mr.add("secondary", more);
                 methodRecords.add(mr);
             }
             tr.add("methods", methodRecords);
@@ -299,6 +316,23 @@ public final class Study {
                 }
             }
             tr.add("pairs", pairs);
+            JsonObject secondaryPairs = new JsonObject();
+            for (StudyTask.Metric sm : task.secondaryMetrics()) {
+                Map<String, double[]> bySeed = secondaryBySeed.get(sm.name());
+                JsonArray sp = new JsonArray();
+                for (int i = 0; i < methods.size(); i++) {
+                    for (int j = i + 1; j < methods.size(); j++) {
+                        double[] a = bySeed.get(methods.get(i));
+                        double[] c = bySeed.get(methods.get(j));
+                        if (allFinite(a) && allFinite(c)) {
+                            sp.add(pair(methods.get(i), methods.get(j), a, c, sm.higherIsBetter()));
+                        }
+                    }
+                }
+                secondaryPairs.add(sm.name(), sp);
+            }
+            tr.add("secondaryPairs", secondaryPairs);
+            tr.add("discrimination", discrimination(testBySeed, task));
             taskRecords.add(tr);
         }
         // 3. throughput, sequentially, alone on the machine
@@ -447,6 +481,98 @@ public final class Study {
         }
         o.add("values", values);
         return o;
+    }
+
+    /** The share of a task's ceiling within which a method's mean is "at the ceiling". */
+    public static final double CEILING_MARGIN = 0.02;
+
+    /** How many seed SDs the best and worst methods must be apart for a task to tell methods apart. */
+    public static final double DISCRIMINATION_SDS = 3;
+
+    /**
+     * Whether a task can tell its methods apart (the test a task must pass before a claim rests on
+     * it): the best and worst methods' mean test metrics differ by at least
+     * {@link #DISCRIMINATION_SDS} seed SDs (the larger of the two methods' SDs), and no method is
+     * at the task's ceiling (within {@link #CEILING_MARGIN} of it).
+     */
+    static JsonObject discrimination(Map<String, double[]> testBySeed, StudyTask task) {
+        String best = null;
+        String worst = null;
+        double bestMean = Double.NaN;
+        double worstMean = Double.NaN;
+        List<String> atCeiling = new ArrayList<>();
+        for (var e : testBySeed.entrySet()) {
+            double m = Stats.mean(e.getValue());
+            if (!Double.isFinite(m)) {
+                continue;
+            }
+            boolean higher = task.higherIsBetter();
+            if (best == null || (higher ? m > bestMean : m < bestMean)) {
+                best = e.getKey();
+                bestMean = m;
+            }
+            if (worst == null || (higher ? m < worstMean : m > worstMean)) {
+                worst = e.getKey();
+                worstMean = m;
+            }
+            if (task.ceiling().isPresent()) {
+                double c = task.ceiling().getAsDouble();
+                if (Math.abs(c - m) <= CEILING_MARGIN * Math.abs(c)) {
+                    atCeiling.add(e.getKey());
+                }
+            }
+        }
+        JsonObject o = new JsonObject();
+        o.addProperty("rule", "best and worst methods' mean test " + task.metric() + " at least "
+                + DISCRIMINATION_SDS + " seed SDs apart (the larger SD of the two), and no method within "
+                + (CEILING_MARGIN * 100) + "% of the ceiling");
+        if (best == null || best.equals(worst)) {
+            o.addProperty("passes", false);
+            o.addProperty("reason", "fewer than two methods with a finite mean test " + task.metric());
+            return o;
+        }
+        double sd = Math.max(Stats.sd(testBySeed.get(best)), Stats.sd(testBySeed.get(worst)));
+        double gap = Math.abs(bestMean - worstMean);
+        double sds = sd > 0 ? gap / sd : (gap > 0 ? Double.POSITIVE_INFINITY : 0);
+        o.addProperty("best", best);
+        o.addProperty("worst", worst);
+        o.add("gap", RunStore.number(gap));
+        o.add("sd", RunStore.number(sd));
+        o.add("gapInSds", RunStore.number(sds));
+        if (task.ceiling().isPresent()) {
+            o.addProperty("ceiling", task.ceiling().getAsDouble());
+        }
+        o.add("atCeiling", strings(atCeiling));
+        boolean separated = sds >= DISCRIMINATION_SDS;
+        boolean passes = separated && atCeiling.isEmpty();
+        o.addProperty("passes", passes);
+        String reason;
+        if (passes) {
+            reason = String.format(Locale.ROOT, "%s and %s are %.1f seed SDs apart and no method is at the ceiling",
+                    best, worst, sds);
+        } else if (!separated) {
+            reason = String.format(Locale.ROOT, "the best (%s) and worst (%s) are only %.1f seed SDs apart (need %.0f)",
+                    best, worst, sds, DISCRIMINATION_SDS);
+            if (!atCeiling.isEmpty()) {
+                reason += ", and " + String.join(", ", atCeiling) + " at the ceiling";
+            }
+        } else {
+            reason = String.join(", ", atCeiling) + (atCeiling.size() == 1 ? " is" : " are") + " at the ceiling";
+        }
+        o.addProperty("reason", reason);
+        return o;
+    }
+
+    private static boolean allFinite(double[] v) {
+        if (v == null || v.length == 0) {
+            return false;
+        }
+        for (double x : v) {
+            if (!Double.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** a − b over the seeds, its 95% interval, and which is better when the interval excludes 0. */

@@ -86,18 +86,51 @@ public final class StudyReport {
                                 tp.get("tokensPerSecond").getAsDouble()))
                         .append(" |\n");
             }
-            b.append("\nPaired differences of the test ").append(metric).append(" (a − b, same seeds):\n\n")
-                    .append("| a − b | mean difference | 95% interval | better |\n|---|---|---|---|\n");
-            for (JsonElement pe : t.getAsJsonArray("pairs")) {
-                JsonObject p = pe.getAsJsonObject();
-                String better = p.get("better").getAsString();
-                b.append("| ").append(p.get("a").getAsString()).append(" − ").append(p.get("b").getAsString())
-                        .append(" | ").append(num(p.get("meanDifference"))).append(" | [")
-                        .append(num(p.get("low"))).append(", ").append(num(p.get("high"))).append("] | ")
-                        .append(better.equals("neither") ? "neither (the interval contains 0)" : better)
-                        .append(p.has("zeroSpread") && p.get("zeroSpread").getAsBoolean()
-                                ? " (every seed's difference equal: no spread)" : "")
-                        .append(" |\n");
+            b.append("\nPaired differences of the test ").append(metric).append(" (a − b, same seeds):\n\n");
+            pairTable(b, t.getAsJsonArray("pairs"));
+            if (t.has("discrimination")) {
+                JsonObject d = t.getAsJsonObject("discrimination");
+                b.append("\nDoes this task tell the methods apart? ")
+                        .append(d.get("passes").getAsBoolean() ? "**Yes**: " : "**No**: ")
+                        .append(d.get("reason").getAsString()).append(" (rule: ").append(d.get("rule").getAsString())
+                        .append(").\n");
+            }
+            JsonArray secondary = t.has("secondaryMetrics") ? t.getAsJsonArray("secondaryMetrics") : new JsonArray();
+            if (secondary.size() > 0) {
+                b.append("\nFurther test metrics (mean ± SD over the seeds; n/a where a method has none):\n\n| method |");
+                StringBuilder rule = new StringBuilder("|---|");
+                for (JsonElement se : secondary) {
+                    JsonObject so = se.getAsJsonObject();
+                    b.append(' ').append(so.get("name").getAsString()).append(" (")
+                            .append(so.get("higherIsBetter").getAsBoolean() ? "higher" : "lower").append(" is better) |");
+                    rule.append("---|");
+                }
+                b.append('\n').append(rule).append('\n');
+                for (JsonElement me : t.getAsJsonArray("methods")) {
+                    JsonObject mo = me.getAsJsonObject();
+                    b.append("| ").append(mo.get("method").getAsString()).append(" |");
+                    for (JsonElement se : secondary) {
+                        String name = se.getAsJsonObject().get("name").getAsString();
+                        JsonObject sum = mo.getAsJsonObject("secondary").getAsJsonObject(name);
+                        b.append(' ').append(meanSd(sum)).append(" |");
+                    }
+                    b.append('\n');
+                }
+                b.append('\n');
+                for (JsonElement se : secondary) {
+                    JsonObject so = se.getAsJsonObject();
+                    b.append("- `").append(so.get("name").getAsString()).append("`: ")
+                            .append(so.get("description").getAsString()).append('\n');
+                }
+                for (JsonElement se : secondary) {
+                    String name = se.getAsJsonObject().get("name").getAsString();
+                    JsonArray pairs = t.getAsJsonObject("secondaryPairs").getAsJsonArray(name);
+                    if (pairs.size() == 0) {
+                        continue;
+                    }
+                    b.append("\nPaired differences of the test ").append(name).append(" (a − b, same seeds):\n\n");
+                    pairTable(b, pairs);
+                }
             }
             b.append("\nTuning (validation ").append(vmetric).append(", seed ").append(s.get("tuningSeed").getAsString())
                     .append("; the chosen rate in bold):\n\n| method |");
@@ -140,6 +173,21 @@ public final class StudyReport {
         b.append("Throughput: each method's training steps timed alone at the end of the study (not from the runs, "
                 + "which share the CPU), median of the timed steps after warm-up; tokens/s are input tokens.\n");
         return b.toString();
+    }
+
+    private static void pairTable(StringBuilder b, JsonArray pairs) {
+        b.append("| a − b | mean difference | 95% interval | better |\n|---|---|---|---|\n");
+        for (JsonElement pe : pairs) {
+            JsonObject p = pe.getAsJsonObject();
+            String better = p.get("better").getAsString();
+            b.append("| ").append(p.get("a").getAsString()).append(" − ").append(p.get("b").getAsString())
+                    .append(" | ").append(num(p.get("meanDifference"))).append(" | [")
+                    .append(num(p.get("low"))).append(", ").append(num(p.get("high"))).append("] | ")
+                    .append(better.equals("neither") ? "neither (the interval contains 0)" : better)
+                    .append(p.has("zeroSpread") && p.get("zeroSpread").getAsBoolean()
+                            ? " (every seed's difference equal: no spread)" : "")
+                    .append(" |\n");
+        }
     }
 
     private static String meanSd(JsonObject o) {

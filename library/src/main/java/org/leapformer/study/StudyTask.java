@@ -1,7 +1,9 @@
 package org.leapformer.study;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * One task of a {@link Study}: trains a method at a learning rate with a model seed and a data seed
@@ -38,6 +40,25 @@ public interface StudyTask {
         return higherIsBetter();
     }
 
+    /**
+     * Further test metrics the study summarises and compares seed by seed as it does
+     * {@link #metric()} (e.g. the loss at 4× and 16× the training length); a method whose runs
+     * lack one (NaN or absent) is summarised as n/a and left out of that metric's pairs. The
+     * learning rate is still tuned on {@link #validationMetric()} alone.
+     */
+    default List<Metric> secondaryMetrics() {
+        return List.of();
+    }
+
+    /**
+     * The best value {@link #metric()} can take (1 for an accuracy, 100 for BLEU), or empty when it
+     * has none (a loss). A method whose mean test metric is within 2% of it is "at the ceiling",
+     * and a task with a method there cannot tell methods apart ({@link Study}'s discrimination test).
+     */
+    default OptionalDouble ceiling() {
+        return OptionalDouble.empty();
+    }
+
     /** Whether this task can train {@code method}; the study checks every pair before the first run. */
     default boolean supports(String method) {
         return true;
@@ -59,6 +80,15 @@ public interface StudyTask {
      * steps untimed, then {@code timed} steps whose median is reported.
      */
     Throughput throughput(String method, Scale scale, long dataSeed, int warmup, int timed, Path work);
+
+    /** A test metric: its key in {@link Outcome#test()}, its direction, and what it measures. */
+    record Metric(String name, boolean higherIsBetter, String description) {
+        public Metric {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("study metric: expected a name, found '" + name + "'");
+            }
+        }
+    }
 
     /** What to train: the study's key of a run (with the data seed, which the study fixes). */
     record Run(String task, String method, double learningRate, long seed, long dataSeed, Scale scale) {}

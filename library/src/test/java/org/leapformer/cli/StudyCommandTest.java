@@ -55,6 +55,33 @@ class StudyCommandTest {
     }
 
     @Test
+    void theLanguageModelTaskReportsTheLossPastItsTrainingLength(@TempDir Path dir) throws Exception {
+        Cli.Result r = Cli.run("study", "--out", dir.toString(), "--tasks", "lm", "--methods", "leap,cosformer",
+                "--lrs", "3e-3", "--seeds", "2", "--scale", "quick", "--no-throughput");
+        assertEquals(0, r.code(), r.out() + r.err());
+        JsonObject s = JsonParser.parseString(Files.readString(dir.resolve("study.json"), StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        JsonObject task = s.getAsJsonArray("tasks").get(0).getAsJsonObject();
+        assertEquals(4, task.getAsJsonArray("secondaryMetrics").size());
+        JsonObject leap = task.getAsJsonArray("methods").get(0).getAsJsonObject().getAsJsonObject("secondary");
+        JsonObject cos = task.getAsJsonArray("methods").get(1).getAsJsonObject().getAsJsonObject("secondary");
+        for (String m : java.util.List.of("loss_4x", "loss_16x", "loss_4x_known", "loss_16x_known")) {
+            for (JsonObject o : java.util.List.of(leap, cos)) {
+                double v = o.getAsJsonObject(m).get("mean").getAsDouble();
+                assertTrue(v > 0 && v < 10, m + " " + v);
+            }
+        }
+        // LeaP takes no N: its loss is the same with the length known or not; cosFormer's is not
+        assertEquals(leap.getAsJsonObject("loss_16x").get("mean").getAsDouble(),
+                leap.getAsJsonObject("loss_16x_known").get("mean").getAsDouble());
+        assertTrue(cos.getAsJsonObject("loss_16x").get("mean").getAsDouble()
+                != cos.getAsJsonObject("loss_16x_known").get("mean").getAsDouble());
+        assertEquals(1, task.getAsJsonObject("secondaryPairs").getAsJsonArray("loss_16x").size());
+        String md = Files.readString(dir.resolve("results.md"), StandardCharsets.UTF_8);
+        assertTrue(md.contains("loss_16x_known (lower is better)"), md);
+    }
+
+    @Test
     void usageErrorsNameWhatWasExpected(@TempDir Path dir) {
         Cli.Result r = Cli.run("study", "--tasks", "listops");
         assertEquals(2, r.code());

@@ -146,6 +146,85 @@ class StudyProtocolTest {
         assertTrue(Files.isRegularFile(dir.resolve("study.json")));
     }
 
+    /** The fake task with secondary metrics ("extra": a's 2 + seed, b's 9 + seed + 0.1 (seed mod 2); "other": b's only) and a ceiling. */
+    static class SecondaryTask extends FakeTask {
+        final double ceiling;
+
+        SecondaryTask(double ceiling) {
+            super(-1);
+            this.ceiling = ceiling;
+        }
+
+        @Override
+        public List<Metric> secondaryMetrics() {
+            return List.of(new Metric("extra", false, "a made-up loss"), new Metric("other", true, "b's alone"));
+        }
+
+        @Override
+        public java.util.OptionalDouble ceiling() {
+            return java.util.OptionalDouble.of(ceiling);
+        }
+
+        @Override
+        public Outcome run(Run run, Path work) {
+            Outcome o = super.run(run, work);
+            Map<String, Double> test = new java.util.HashMap<>(o.test());
+            test.put("extra", run.method().equals("a") ? 2.0 + run.seed() : 9.0 + run.seed() + 0.1 * (run.seed() % 2));
+            if (run.method().equals("b")) {
+                test.put("other", (double) run.seed());
+            }
+            return new Outcome(o.validation(), test, o.parameters(), o.steps(), o.seconds());
+        }
+    }
+
+    @Test
+    void secondaryMetricsAreSummarisedAndPairedAndTheDiscriminationTestIsApplied(@TempDir Path dir)
+            throws Exception {
+        JsonObject s = study(new SecondaryTask(1.0), dir).run();
+        JsonObject t = s.getAsJsonArray("tasks").get(0).getAsJsonObject();
+        JsonObject a = t.getAsJsonArray("methods").get(0).getAsJsonObject();
+        JsonObject b = t.getAsJsonArray("methods").get(1).getAsJsonObject();
+        // extra: a 3..7 (mean 5), b 10.1, 11, 12.1, 13, 14.1 (mean 12.06)
+        assertEquals(5, a.getAsJsonObject("secondary").getAsJsonObject("extra").get("mean").getAsDouble(), 1e-12);
+        assertEquals(12.06, b.getAsJsonObject("secondary").getAsJsonObject("extra").get("mean").getAsDouble(), 1e-12);
+        JsonObject pair = t.getAsJsonObject("secondaryPairs").getAsJsonArray("extra").get(0).getAsJsonObject();
+        assertEquals(-7.06, pair.get("meanDifference").getAsDouble(), 1e-12);
+        assertEquals("a", pair.get("better").getAsString(), "lower extra is better: a");
+        // a has no "other": n/a, and no pair
+        assertTrue(a.getAsJsonObject("secondary").getAsJsonObject("other").get("mean").isJsonNull());
+        assertEquals(0, t.getAsJsonObject("secondaryPairs").getAsJsonArray("other").size());
+        // a − b test accuracy is 0.1012 with seed SDs about 0.016: many SDs apart, and neither near 1.0
+        JsonObject d = t.getAsJsonObject("discrimination");
+        assertTrue(d.get("passes").getAsBoolean(), d.toString());
+        assertEquals("a", d.get("best").getAsString());
+        assertEquals("b", d.get("worst").getAsString());
+        String md = Files.readString(dir.resolve("results.md"));
+        assertTrue(md.contains("| a | 5.0000 ± 1.5811 | n/a ± n/a |"), md);
+        assertTrue(md.contains("Does this task tell the methods apart? **Yes**"), md);
+        assertTrue(md.contains("Paired differences of the test extra"), md);
+    }
+
+    @Test
+    void aMethodNearTheCeilingFailsTheDiscriminationTest(@TempDir Path dir) {
+        // a's mean test accuracy 0.8112 is within 2% of a ceiling of 0.82
+        JsonObject s = study(new SecondaryTask(0.82), dir).run();
+        JsonObject d = s.getAsJsonArray("tasks").get(0).getAsJsonObject().getAsJsonObject("discrimination");
+        assertFalse(d.get("passes").getAsBoolean());
+        assertEquals("a is at the ceiling", d.get("reason").getAsString());
+    }
+
+    @Test
+    void methodsWithinThreeSeedSdsFailTheDiscriminationTest() {
+        StudyTask task = new FakeTask(-1);
+        Map<String, double[]> close = new java.util.LinkedHashMap<>();
+        close.put("x", new double[] {0.50, 0.52, 0.48});
+        close.put("y", new double[] {0.47, 0.51, 0.45}); // means 0.50 and 0.4767 (gap 0.0233); SDs 0.02 and 0.0306
+        JsonObject d = Study.discrimination(close, task);
+        assertFalse(d.get("passes").getAsBoolean());
+        assertEquals((0.07 / 3) / Math.sqrt(0.0028 / 3), d.get("gapInSds").getAsDouble(), 1e-9);
+        assertTrue(d.get("reason").getAsString().contains("only 0.8 seed SDs apart"), d.toString());
+    }
+
     @Test
     void lowerIsBetterPicksTheSmallestValidationAndFlipsTheVerdict(@TempDir Path dir) {
         StudyTask.Outcome small = new StudyTask.Outcome(Map.of("loss", 1.0), Map.of(), 1, 1, 1);
