@@ -119,6 +119,12 @@ public final class Main {
                              [--seed 42] [--data-seed 42] [train options]
                       the same budget for each attention on each task, on the same data; writes DIR/results.md
                       (test metrics of each checkpoint chosen on validation) and results.svg (validation curves)""");
+        HELP.put("claims", """
+                  claims [--studies docs/studies] [--out docs/claims.md] [--root .] [--check]
+                      the paper's claims, one table each, from the recorded studies (every NAME/study.json under
+                      --studies): writes --out and regenerates every <!-- claims:NAME --> ... <!-- /claims -->
+                      block of README.md, docs/*.md and notebooks/*.ipynb; --check writes nothing and exits 1
+                      when a file differs from the records""");
         HELP.put("study", """
                   study --out DIR [--tasks listops,lm,simul] [--methods leap,cosformer,relu,softmax]
                         [--lrs 1e-3,3e-3] [--seeds 5 (seeds 1..5) or 1,2,7] [--data-seed 42]
@@ -179,6 +185,7 @@ public final class Main {
                 case "generate" -> Training.generate(args, out);
                 case "bench" -> Bench.run(args, out);
                 case "study" -> StudyCommand.run(args, out);
+                case "claims" -> ClaimsCommand.run(args, out);
                 default -> Experiment.run(args, out);
             };
         } catch (IllegalArgumentException | IllegalStateException e) {

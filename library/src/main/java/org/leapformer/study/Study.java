@@ -496,6 +496,16 @@ public final class Study {
      * at the task's ceiling (within {@link #CEILING_MARGIN} of it).
      */
     static JsonObject discrimination(Map<String, double[]> testBySeed, StudyTask task) {
+        return discrimination(testBySeed, task.metric(), task.higherIsBetter(), task.ceiling());
+    }
+
+    /**
+     * The discrimination test of one metric, given each method's values over the seeds; as
+     * {@link #discrimination(Map, StudyTask)}.
+     */
+    public static JsonObject discrimination(Map<String, double[]> bySeed, String metric, boolean higher,
+            java.util.OptionalDouble ceiling) {
+        Map<String, double[]> testBySeed = bySeed;
         String best = null;
         String worst = null;
         double bestMean = Double.NaN;
@@ -506,7 +516,6 @@ public final class Study {
             if (!Double.isFinite(m)) {
                 continue;
             }
-            boolean higher = task.higherIsBetter();
             if (best == null || (higher ? m > bestMean : m < bestMean)) {
                 best = e.getKey();
                 bestMean = m;
@@ -515,20 +524,20 @@ public final class Study {
                 worst = e.getKey();
                 worstMean = m;
             }
-            if (task.ceiling().isPresent()) {
-                double c = task.ceiling().getAsDouble();
+            if (ceiling.isPresent()) {
+                double c = ceiling.getAsDouble();
                 if (Math.abs(c - m) <= CEILING_MARGIN * Math.abs(c)) {
                     atCeiling.add(e.getKey());
                 }
             }
         }
         JsonObject o = new JsonObject();
-        o.addProperty("rule", "best and worst methods' mean test " + task.metric() + " at least "
+        o.addProperty("rule", "best and worst methods' mean test " + metric + " at least "
                 + DISCRIMINATION_SDS + " seed SDs apart (the larger SD of the two), and no method within "
                 + (CEILING_MARGIN * 100) + "% of the ceiling");
         if (best == null || best.equals(worst)) {
             o.addProperty("passes", false);
-            o.addProperty("reason", "fewer than two methods with a finite mean test " + task.metric());
+            o.addProperty("reason", "fewer than two methods with a finite mean test " + metric);
             return o;
         }
         double sd = Math.max(Stats.sd(testBySeed.get(best)), Stats.sd(testBySeed.get(worst)));
@@ -539,8 +548,8 @@ public final class Study {
         o.add("gap", RunStore.number(gap));
         o.add("sd", RunStore.number(sd));
         o.add("gapInSds", RunStore.number(sds));
-        if (task.ceiling().isPresent()) {
-            o.addProperty("ceiling", task.ceiling().getAsDouble());
+        if (ceiling.isPresent()) {
+            o.addProperty("ceiling", ceiling.getAsDouble());
         }
         o.add("atCeiling", strings(atCeiling));
         boolean separated = sds >= DISCRIMINATION_SDS;

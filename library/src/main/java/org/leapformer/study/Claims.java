@@ -1,0 +1,644 @@
+package org.leapformer.study;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.TreeMap;
+
+/**
+ * The paper's claims, one table each, generated from recorded studies ({@link Study} records,
+ * {@code study.json}) and nothing else: LeaP against cosFormer with the length known and unknown,
+ * against ReLU-linear and against softmax on every task the studies hold; the quality–latency
+ * curves of wait-k translation; the quality–throughput trade-off. Every row is a paired
+ * comparison over the same seeds, with its 95% interval, and says whether its task can tell the
+ * methods apart ({@link Study#discrimination}); only rows on such tasks decide a verdict.
+ *
+ * <p>The markdown is a pure function of the records (and their paths as given), so a test can
+ * regenerate it and compare; {@link #fragment} gives the single blocks the README and tutorials
+ * embed between {@code <!-- study:... -->} markers.
+ */
+public final class Claims {
+
+    /** The method every claim is about. */
+    public static final String LEAP = "leap";
+
+    private final List<Source> sources;
+
+    /** A study record and the path it was read from (as written in the document). */
+    public record Source(String path, JsonObject study) {}
+
+    private Claims(List<Source> sources) {
+        this.sources = List.copyOf(sources);
+    }
+
+    /** Reads study.json files; {@code shownAs} is each one's path as the document names it. */
+    public static Claims read(List<Path> files, List<String> shownAs) {
+        if (files.size() != shownAs.size()) {
+            throw new IllegalArgumentException("claims: expected one shown path per study file, found " + files.size()
+                    + " files and " + shownAs.size() + " paths");
+        }
+        List<Source> out = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            out.add(new Source(shownAs.get(i), parse(files.get(i))));
+        }
+        return new Claims(out);
+    }
+
+    /** Claims over records already in memory. */
+    public static Claims of(List<Source> sources) {
+        return new Claims(sources);
+    }
+
+    static JsonObject parse(Path file) {
+        JsonObject o;
+        try {
+            o = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("claims: cannot read the study record " + file, e);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("claims: expected a study record (JSON) in " + file + ", found "
+                    + "unreadable content: " + e.getMessage(), e);
+        }
+        String format = o.has("format") ? o.get("format").getAsString() : "none";
+        if (!Study.FORMAT.equals(format)) {
+            throw new IllegalArgumentException("claims: expected a study record of format " + Study.FORMAT + " in "
+                    + file + ", found " + format);
+        }
+        return o;
+    }
+
+    /** A task of one of the studies, with the study it came from. */
+    record Task(Source source, JsonObject task) {
+        String name() {
+            return task.get("name").getAsString();
+        }
+
+        String metric() {
+            return task.get("metric").getAsString();
+        }
+
+        boolean higher() {
+            return task.get("higherIsBetter").getAsBoolean();
+        }
+
+        JsonObject method(String m) {
+            for (JsonElement e : task.getAsJsonArray("methods")) {
+                if (e.getAsJsonObject().get("method").getAsString().equals(m)) {
+                    return e.getAsJsonObject();
+                }
+            }
+            return null;
+        }
+
+        List<String> methods() {
+            List<String> out = new ArrayList<>();
+            task.getAsJsonArray("methods").forEach(e -> out.add(e.getAsJsonObject().get("method").getAsString()));
+            return out;
+        }
+
+        /** The summary of a metric (the main one or a secondary one) of a method, or null. */
+        JsonObject summary(String method, String metric) {
+            JsonObject m = method(method);
+            if (m == null) {
+                return null;
+            }
+            if (metric.equals(metric())) {
+                return m.getAsJsonObject("test");
+            }
+            JsonObject sec = m.has("secondary") ? m.getAsJsonObject("secondary") : null;
+            return sec != null && sec.has(metric) ? sec.getAsJsonObject(metric) : null;
+        }
+
+        boolean higher(String metric) {
+            if (metric.equals(metric())) {
+                return higher();
+            }
+            for (JsonElement e : task.getAsJsonArray("secondaryMetrics")) {
+                JsonObject o = e.getAsJsonObject();
+                if (o.get("name").getAsString().equals(metric)) {
+                    return o.get("higherIsBetter").getAsBoolean();
+                }
+            }
+            throw new IllegalArgumentException("claims: task " + name() + " has no metric " + metric);
+        }
+
+        /** The recorded pair of {@code a} and {@code b} on a metric, turned to read a − b; null if none. */
+        JsonObject pair(String a, String b, String metric) {
+            JsonArray pairs = metric.equals(metric()) ? task.getAsJsonArray("pairs")
+                    : task.has("secondaryPairs") && task.getAsJsonObject("secondaryPairs").has(metric)
+                            ? task.getAsJsonObject("secondaryPairs").getAsJsonArray(metric) : new JsonArray();
+            for (JsonElement e : pairs) {
+                JsonObject p = e.getAsJsonObject();
+                String pa = p.get("a").getAsString();
+                String pb = p.get("b").getAsString();
+                if (pa.equals(a) && pb.equals(b)) {
+                    return p;
+                }
+                if (pa.equals(b) && pb.equals(a)) {
+                    JsonObject q = p.deepCopy();
+                    q.addProperty("a", a);
+                    q.addProperty("b", b);
+                    q.add("meanDifference", negate(p.get("meanDifference")));
+                    q.add("low", negate(p.get("high")));
+                    q.add("high", negate(p.get("low")));
+                    return q;
+                }
+            }
+            return null;
+        }
+
+        /** The discrimination test of a metric: the recorded one for the main metric, recomputed otherwise. */
+        JsonObject discrimination(String metric) {
+            if (metric.equals(metric()) && task.has("discrimination")) {
+                return task.getAsJsonObject("discrimination");
+            }
+            Map<String, double[]> bySeed = new LinkedHashMap<>();
+            for (String m : methods()) {
+                JsonObject s = summary(m, metric);
+                if (s != null && s.has("values")) {
+                    bySeed.put(m, values(s.getAsJsonArray("values")));
+                }
+            }
+            OptionalDouble ceiling = metric.equals(metric()) && task.has("discrimination")
+                    && task.getAsJsonObject("discrimination").has("ceiling")
+                    ? OptionalDouble.of(task.getAsJsonObject("discrimination").get("ceiling").getAsDouble())
+                    : OptionalDouble.empty();
+            return Study.discrimination(bySeed, metric, higher(metric), ceiling);
+        }
+    }
+
+    private static JsonElement negate(JsonElement e) {
+        return e == null || e.isJsonNull() ? e : RunStore.number(-e.getAsDouble());
+    }
+
+    private static double[] values(JsonArray a) {
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).isJsonNull() ? Double.NaN : a.get(i).getAsDouble();
+        }
+        return v;
+    }
+
+    List<Task> tasks() {
+        List<Task> out = new ArrayList<>();
+        for (Source s : sources) {
+            for (JsonElement e : s.study().getAsJsonArray("tasks")) {
+                out.add(new Task(s, e.getAsJsonObject()));
+            }
+        }
+        return out;
+    }
+
+    Task task(String name) {
+        for (Task t : tasks()) {
+            if (t.name().equals(name)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /** One comparison row of a claim: LeaP against {@code other} on a task's metric. */
+    record Row(Task task, String metric, String label, String other) {}
+
+    /** The whole document (docs/claims.md). */
+    public String markdown() {
+        StringBuilder b = new StringBuilder();
+        b.append("# The paper's claims at our scale\n\n")
+                .append("Generated by `leapformer claims` from the recorded studies below (their `study.json`, "
+                        + "nothing else); a test regenerates this page and fails if it differs. Every row is a "
+                        + "**paired** comparison: the same model seeds give both methods the same shared initial "
+                        + "weights and the same batches; the difference is LeaP − other, averaged over the seeds, "
+                        + "with its 95% Student-t interval. Each method ran at its own learning rate, chosen on "
+                        + "validation with the first seed from the study's grid.\n\n")
+                .append("A row decides a verdict only if its task **tells the methods apart** on that metric: the "
+                        + "best and worst methods at least " + fmt0(Study.DISCRIMINATION_SDS) + " seed SDs apart and "
+                        + "none within " + fmt0(Study.CEILING_MARGIN * 100) + "% of the ceiling. Rows on other tasks are "
+                        + "shown, marked, and do not count.\n\n");
+        b.append("## The studies\n\n| record | commit | machine | scale | seeds | rates | data seed |\n"
+                + "|---|---|---|---|---|---|---|\n");
+        for (Source s : sources) {
+            JsonObject st = s.study();
+            JsonObject m = st.getAsJsonObject("machine");
+            b.append("| `").append(s.path()).append("` | `").append(shortCommit(st)).append("` | ")
+                    .append(m.get("cpu").getAsString()).append(", engine threads ")
+                    .append(m.get("engineThreads").getAsString()).append(", allocator ")
+                    .append(m.get("allocator").getAsString()).append(" | ")
+                    .append(st.getAsJsonObject("scale").get("name").getAsString()).append(" | ")
+                    .append(join(st.getAsJsonArray("seeds"))).append(" | ").append(join(st.getAsJsonArray("learningRates")))
+                    .append(" | ").append(st.get("dataSeed").getAsString()).append(" |\n");
+        }
+        b.append("\n## Which tasks can tell the methods apart\n\n")
+                .append("| task | metric | best | worst | gap in seed SDs | at the ceiling | tells them apart |\n"
+                        + "|---|---|---|---|---|---|---|\n");
+        for (Task t : tasks()) {
+            for (String metric : metricsOf(t)) {
+                JsonObject d = t.discrimination(metric);
+                b.append("| ").append(t.name()).append(" | ").append(metric).append(" | ")
+                        .append(str(d, "best")).append(" | ").append(str(d, "worst")).append(" | ")
+                        .append(d.has("gapInSds") ? num(d.get("gapInSds"), 1) : "n/a").append(" | ")
+                        .append(d.has("atCeiling") && d.getAsJsonArray("atCeiling").size() > 0
+                                ? join(d.getAsJsonArray("atCeiling")) : "none")
+                        .append(" | ").append(d.get("passes").getAsBoolean() ? "yes" : "**no**").append(" |\n");
+            }
+        }
+        b.append('\n');
+        b.append(fragment("claim:cosformer-known")).append('\n');
+        b.append(fragment("claim:cosformer-unknown")).append('\n');
+        b.append(fragment("claim:relu")).append('\n');
+        b.append(fragment("claim:softmax")).append('\n');
+        b.append(fragment("latency")).append('\n');
+        b.append(fragment("throughput"));
+        return b.toString();
+    }
+
+    private static List<String> metricsOf(Task t) {
+        List<String> out = new ArrayList<>(List.of(t.metric()));
+        if (t.task().has("secondaryMetrics")) {
+            for (JsonElement e : t.task().getAsJsonArray("secondaryMetrics")) {
+                String n = e.getAsJsonObject().get("name").getAsString();
+                if (n.startsWith("loss_")) { // the quality metrics; lagging and exact match describe, not rank
+                    out.add(n);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A named block of the document: {@code claim:cosformer-known}, {@code claim:cosformer-unknown},
+     * {@code claim:relu}, {@code claim:softmax}, {@code latency}, {@code throughput}, or
+     * {@code task:NAME} (a task's summary table: method, rate, test metric mean ± SD, parameters).
+     */
+    public String fragment(String name) {
+        switch (name) {
+            case "claim:cosformer-known":
+                return claim("LeaP against cosFormer, the length known", "cosformer", known(),
+                        "The paper: LeaP matches or beats cosFormer where cosFormer is given the sequence length "
+                                + "it needs (bidirectional ListOps, a causal model at its training length, or the "
+                                + "oracle N = L past it).", true);
+            case "claim:cosformer-unknown":
+                return claim("LeaP against cosFormer, the length unknown", "cosformer", unknown(),
+                        "The paper's central claim: a causal cosFormer needs the sequence length N, which a "
+                                + "stream does not know; kept at the training length it breaks past it, while "
+                                + "LeaP's learned proportions need no N.", true);
+            case "claim:relu":
+                return claim("LeaP against ReLU-linear attention", "relu", all("relu"),
+                        "The paper: LeaP's re-weighting improves on plain ReLU linear attention (the same "
+                                + "features without it).", true);
+            case "claim:softmax":
+                return claim("LeaP against softmax attention", "softmax", all("softmax"),
+                        "The paper: LeaP comes close to softmax attention at a fraction of its cost on long "
+                                + "sequences (competitive, not better).", false);
+            case "latency":
+                return latency();
+            case "throughput":
+                return throughput();
+            default:
+                if (name.startsWith("task:")) {
+                    Task t = task(name.substring("task:".length()));
+                    if (t == null) {
+                        throw new IllegalArgumentException("claims fragment " + name + ": expected a task of "
+                                + tasks().stream().map(Task::name).toList() + ", found none named so");
+                    }
+                    return taskTable(t);
+                }
+                throw new IllegalArgumentException("claims fragment: expected claim:cosformer-known, "
+                        + "claim:cosformer-unknown, claim:relu, claim:softmax, latency, throughput or task:NAME, "
+                        + "found '" + name + "'");
+        }
+    }
+
+    private List<Row> known() {
+        List<Row> rows = new ArrayList<>();
+        for (Task t : tasks()) {
+            if (t.method(LEAP) == null || t.method("cosformer") == null) {
+                continue;
+            }
+            rows.add(new Row(t, t.metric(), t.metric() + (t.name().equals("lm") ? " at 1× (N = T)" : ""),
+                    "cosformer"));
+            for (String m : metricsOf(t)) {
+                if (m.endsWith("_known")) {
+                    rows.add(new Row(t, m, m.replace("loss_", "loss at ").replace("_known", " (N = L)"), "cosformer"));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private List<Row> unknown() {
+        List<Row> rows = new ArrayList<>();
+        for (Task t : tasks()) {
+            if (t.method(LEAP) == null || t.method("cosformer") == null) {
+                continue;
+            }
+            for (String m : metricsOf(t)) {
+                if (m.startsWith("loss_") && !m.endsWith("_known")) {
+                    rows.add(new Row(t, m, m.replace("loss_", "loss at ") + " (N = T kept)", "cosformer"));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private List<Row> all(String other) {
+        List<Row> rows = new ArrayList<>();
+        for (Task t : tasks()) {
+            if (t.method(LEAP) == null || t.method(other) == null) {
+                continue;
+            }
+            for (String m : metricsOf(t)) {
+                if (!m.endsWith("_known")) {
+                    rows.add(new Row(t, m, m.equals(t.metric()) ? m : m.replace("loss_", "loss at "), other));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private String claim(String title, String other, List<Row> rows, String paper, boolean leapShouldWin) {
+        StringBuilder b = new StringBuilder("## ").append(title).append("\n\n").append(paper).append("\n\n");
+        if (rows.isEmpty()) {
+            return b.append("No recorded study compares LeaP with ").append(other).append(".\n").toString();
+        }
+        b.append("| task | metric | LeaP | ").append(other).append(" | LeaP − ").append(other)
+                .append(" [95% interval] | better | task tells methods apart |\n|---|---|---|---|---|---|---|\n");
+        List<String> leapBetter = new ArrayList<>();
+        List<String> otherBetter = new ArrayList<>();
+        List<String> neither = new ArrayList<>();
+        List<String> undecided = new ArrayList<>();
+        for (Row r : rows) {
+            JsonObject p = r.task().pair(LEAP, other, r.metric());
+            JsonObject d = r.task().discrimination(r.metric());
+            boolean decides = d.get("passes").getAsBoolean();
+            String better = p == null ? "not recorded" : p.get("better").getAsString();
+            String where = r.task().name() + " " + r.label();
+            if (!decides || p == null) {
+                undecided.add(where);
+            } else if (better.equals(LEAP)) {
+                leapBetter.add(where);
+            } else if (better.equals(other)) {
+                otherBetter.add(where);
+            } else {
+                neither.add(where);
+            }
+            b.append("| ").append(r.task().name()).append(" | ").append(r.label()).append(r.task().higher(r.metric())
+                    ? " (↑)" : " (↓)").append(" | ").append(meanSd(r.task().summary(LEAP, r.metric()))).append(" | ")
+                    .append(meanSd(r.task().summary(other, r.metric()))).append(" | ")
+                    .append(p == null ? "n/a" : num(p.get("meanDifference"), 4) + " [" + num(p.get("low"), 4) + ", "
+                            + num(p.get("high"), 4) + "]")
+                    .append(" | ").append(better.equals("neither") ? "neither" : better).append(" | ")
+                    .append(decides ? "yes" : "no: " + d.get("reason").getAsString()).append(" |\n");
+        }
+        b.append("\n**Verdict.** ");
+        if (leapBetter.isEmpty() && otherBetter.isEmpty() && neither.isEmpty()) {
+            b.append("Nothing decided: no row is on a task that tells the methods apart.");
+        } else {
+            List<String> parts = new ArrayList<>();
+            if (!leapBetter.isEmpty()) {
+                parts.add("LeaP is better on " + String.join("; ", leapBetter));
+            }
+            if (!neither.isEmpty()) {
+                parts.add("no difference is detected on " + String.join("; ", neither));
+            }
+            if (!otherBetter.isEmpty()) {
+                parts.add(other + " is better on " + String.join("; ", otherBetter));
+            }
+            b.append(String.join(", ", parts)).append(". ");
+            if (leapShouldWin) {
+                b.append(otherBetter.isEmpty() && !leapBetter.isEmpty() ? "The claim holds here"
+                        : otherBetter.isEmpty() ? "The claim is not shown here (no significant difference)"
+                                : leapBetter.isEmpty() ? "The claim does not hold here"
+                                        : "The claim holds on some tasks and not on others");
+            } else {
+                b.append(leapBetter.isEmpty() && otherBetter.isEmpty() ? "LeaP is competitive here"
+                        : otherBetter.isEmpty() ? "LeaP is at least competitive here"
+                                : "LeaP falls short of " + other + " where it is better");
+            }
+            b.append('.');
+        }
+        if (!undecided.isEmpty()) {
+            b.append(" Not deciding (the task cannot tell the methods apart, or the pair was not recorded): ")
+                    .append(String.join("; ", undecided)).append('.');
+        }
+        return b.append('\n').toString();
+    }
+
+    /** BLEU against average lagging of every simul*-waitK task, per method. */
+    private String latency() {
+        StringBuilder b = new StringBuilder("## Quality against latency: wait-k simultaneous translation\n\n");
+        // family (the task name without -waitK) → k → task
+        Map<String, Map<Double, Task>> families = new LinkedHashMap<>();
+        for (Task t : tasks()) {
+            int i = t.name().lastIndexOf("-wait");
+            if (!t.name().startsWith("simul") || i < 0) {
+                continue;
+            }
+            String k = t.name().substring(i + "-wait".length());
+            double kv = k.equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(k);
+            families.computeIfAbsent(t.name().substring(0, i), f -> new TreeMap<>()).put(kv, t);
+        }
+        if (families.isEmpty()) {
+            return b.append("No recorded study holds a wait-k translation task.\n").toString();
+        }
+        b.append("Each wait-k policy is a model trained for that k (the paper's setting); test BLEU and average "
+                + "lagging (AL, in source words) of greedy streaming decoding, mean ± SD over the seeds.\n\n");
+        for (var f : families.entrySet()) {
+            List<String> methods = new ArrayList<>();
+            for (Task t : f.getValue().values()) {
+                for (String m : t.methods()) {
+                    if (!methods.contains(m)) {
+                        methods.add(m);
+                    }
+                }
+            }
+            b.append("**").append(f.getKey()).append("**\n\n| k |");
+            StringBuilder rule = new StringBuilder("|---|");
+            for (String m : methods) {
+                b.append(' ').append(m).append(" BLEU | ").append(m).append(" AL |");
+                rule.append("---|---|");
+            }
+            b.append('\n').append(rule).append('\n');
+            for (var e : f.getValue().entrySet()) {
+                Task t = e.getValue();
+                b.append("| ").append(e.getKey().isInfinite() ? "∞" : fmt0(e.getKey())).append(" |");
+                for (String m : methods) {
+                    JsonObject al = t.summary(m, "average_lagging");
+                    b.append(' ').append(meanSd(t.summary(m, t.metric()), 2)).append(" | ")
+                            .append(al == null ? "n/a" : num(al.get("mean"), 2)).append(" |");
+                }
+                b.append('\n');
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    /** Test quality against training throughput (timed alone), per task: the paper's LRA figure as a table. */
+    private String throughput() {
+        StringBuilder b = new StringBuilder("## Quality against throughput\n\n")
+                .append("As the paper's LRA figure: each method's test metric (mean over the seeds) against its "
+                        + "training throughput, timed alone on the machine at the end of the study (median step "
+                        + "after warm-up, input tokens per second).\n\n");
+        boolean any = false;
+        for (Task t : tasks()) {
+            boolean timed = t.methods().stream().anyMatch(m -> t.method(m).has("throughput"));
+            if (!timed) {
+                continue;
+            }
+            any = true;
+            b.append("**").append(t.name()).append("** (test ").append(t.metric())
+                    .append(t.higher() ? ", higher is better" : ", lower is better").append(")\n\n")
+                    .append("| method | test ").append(t.metric()).append(" | tokens/s | steps/s | parameters |\n")
+                    .append("|---|---|---|---|---|\n");
+            for (String m : t.methods()) {
+                JsonObject mo = t.method(m);
+                JsonObject tp = mo.has("throughput") ? mo.getAsJsonObject("throughput") : null;
+                b.append("| ").append(m).append(" | ").append(meanSd(mo.getAsJsonObject("test"))).append(" | ")
+                        .append(tp == null ? "not timed" : String.format(Locale.ROOT, "%,.0f",
+                                tp.get("tokensPerSecond").getAsDouble()))
+                        .append(" | ").append(tp == null ? "not timed" : num(tp.get("stepsPerSecond"), 2)).append(" | ")
+                        .append(String.format(Locale.ROOT, "%,d", mo.get("parameters").getAsLong())).append(" |\n");
+            }
+            b.append('\n');
+        }
+        if (!any) {
+            b.append("No recorded study timed its methods (a study run with --no-throughput).\n");
+        }
+        return b.toString();
+    }
+
+    private String taskTable(Task t) {
+        StringBuilder b = new StringBuilder("| method | learning rate | test ").append(t.metric())
+                .append(" (mean ± SD) | parameters |\n|---|---|---|---|\n");
+        for (String m : t.methods()) {
+            JsonObject mo = t.method(m);
+            b.append("| ").append(m).append(" | ").append(mo.get("learningRate").getAsString()).append(" | ")
+                    .append(meanSd(mo.getAsJsonObject("test"))).append(" | ")
+                    .append(String.format(Locale.ROOT, "%,d", mo.get("parameters").getAsLong())).append(" |\n");
+        }
+        JsonArray seeds = t.source().study().getAsJsonArray("seeds");
+        b.append("\nSeeds ").append(join(seeds)).append(", data seed ")
+                .append(t.source().study().get("dataSeed").getAsString()).append("; from `")
+                .append(t.source().path()).append("` (commit `").append(shortCommit(t.source().study()))
+                .append("`).\n");
+        return b.toString();
+    }
+
+    /** The opening marker of an embedded block: {@code <!-- claims:NAME -->}. */
+    public static final java.util.regex.Pattern BLOCK = java.util.regex.Pattern.compile(
+            "<!-- claims:([a-z0-9:_-]+) -->\\n(.*?)<!-- /claims -->", java.util.regex.Pattern.DOTALL);
+
+    /**
+     * {@code text} with every embedded block ({@code <!-- claims:NAME -->} … {@code <!-- /claims -->})
+     * regenerated from the records: a README or a docs page keeps its numbers only there.
+     */
+    public String updateBlocks(String text) {
+        java.util.regex.Matcher m = BLOCK.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String body = fragment(m.group(1));
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement("<!-- claims:" + m.group(1) + " -->\n"
+                    + body + (body.endsWith("\n") ? "" : "\n") + "<!-- /claims -->"));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /**
+     * A notebook (.ipynb JSON) with the blocks of its markdown cells regenerated; the cells'
+     * line structure is kept as Jupyter writes it (a list of lines, each but the last ending in a
+     * newline).
+     */
+    public String updateNotebook(String json) {
+        JsonObject nb = JsonParser.parseString(json).getAsJsonObject();
+        boolean changed = false;
+        for (JsonElement ce : nb.getAsJsonArray("cells")) {
+            JsonObject c = ce.getAsJsonObject();
+            if (!"markdown".equals(c.get("cell_type").getAsString())) {
+                continue;
+            }
+            StringBuilder src = new StringBuilder();
+            JsonElement se = c.get("source");
+            if (se.isJsonArray()) {
+                se.getAsJsonArray().forEach(l -> src.append(l.getAsString()));
+            } else {
+                src.append(se.getAsString());
+            }
+            String before = src.toString();
+            String after = updateBlocks(before);
+            if (!after.equals(before)) {
+                JsonArray lines = new JsonArray();
+                int start = 0;
+                for (int i = 0; i < after.length(); i++) {
+                    if (after.charAt(i) == '\n') {
+                        lines.add(after.substring(start, i + 1));
+                        start = i + 1;
+                    }
+                }
+                if (start < after.length()) {
+                    lines.add(after.substring(start));
+                }
+                c.add("source", lines);
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return json;
+        }
+        // Jupyter's own layout: one space of indent, a newline at the end
+        java.io.StringWriter sw = new java.io.StringWriter();
+        com.google.gson.stream.JsonWriter w = new com.google.gson.stream.JsonWriter(sw);
+        w.setIndent(" ");
+        w.setHtmlSafe(false);
+        new com.google.gson.GsonBuilder().disableHtmlEscaping().create().toJson(nb, w);
+        return sw + "\n";
+    }
+
+    private static String shortCommit(JsonObject st) {
+        String c = st.get("commit").getAsString();
+        return (c.length() > 7 ? c.substring(0, 7) : c)
+                + (st.has("uncommittedChanges") && st.get("uncommittedChanges").getAsBoolean() ? "+changes" : "");
+    }
+
+    private static String meanSd(JsonObject s) {
+        return meanSd(s, 4);
+    }
+
+    private static String meanSd(JsonObject s, int digits) {
+        if (s == null) {
+            return "n/a";
+        }
+        return num(s.get("mean"), digits) + " ± " + num(s.get("sd"), digits);
+    }
+
+    private static String num(JsonElement e, int digits) {
+        return e == null || e.isJsonNull() ? "n/a" : String.format(Locale.ROOT, "%." + digits + "f", e.getAsDouble());
+    }
+
+    private static String fmt0(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    private static String str(JsonObject o, String key) {
+        return o.has(key) ? o.get(key).getAsString() : "n/a";
+    }
+
+    private static String join(JsonArray a) {
+        List<String> out = new ArrayList<>();
+        a.forEach(e -> out.add(e.getAsString()));
+        return String.join(", ", out);
+    }
+}
