@@ -70,8 +70,12 @@ public final class Main {
                             simul    simultaneous translation: [--wait-k 3|inf] [--eval-sentences 200 (test)] and
                                      [--source FILE --target FILE (aligned, one sentence per line) --valid-fraction 0.1
                                      --test-fraction 0.1 (carved out by the data seed)] or synthetic:
-                                     [--train-examples 6000] [--val-examples 300] [--test-examples 300];
-                                     also writes simul.json (test BLEU, exact match, Average Lagging of streamed decoding)
+                                     [--train-examples 6000] [--val-examples 300] [--test-examples 300]
+                                     [--pair default|hard (default: 5-14 source words, at most one prepositional
+                                     phrase; hard: the whole vocabulary, up to 4 adjectives and 3 phrases reversed
+                                     before the verb, 5-34 words; not with --source/--target)];
+                                     also writes simul.json (test BLEU, exact match, Average Lagging of streamed
+                                     decoding, the pair)
                       writes DIR/run.json, steps.csv, evaluations.csv (validation), summary.json (seeds, set sizes,
                       validation and test metrics of the chosen checkpoint), checkpoints/{best,latest}.ckpt;
                       --resume continues from DIR/checkpoints/latest.ckpt and keeps the metrics written before;

@@ -49,7 +49,7 @@ final class Simul {
     static final Set<String> OPTIONS = new HashSet<>(Training.TRAIN_OPTIONS);
 
     static {
-        OPTIONS.addAll(List.of("wait-k", "source", "target", "eval-sentences"));
+        OPTIONS.addAll(List.of("wait-k", "source", "target", "eval-sentences", "pair"));
     }
 
     private Simul() {}
@@ -111,7 +111,9 @@ final class Simul {
      * The sentence pairs of a run, all drawn with the data seed ({@code --data-seed}): the synthetic
      * pair is generated from it (test first, then validation, then train, so the test set does not
      * change with {@code --train-examples}); parallel text files have their validation and test
-     * sets carved out by it.
+     * sets carved out by it. {@code --pair default|hard} chooses the synthetic pair
+     * ({@link SyntheticTranslation#builder()} or {@link SyntheticTranslation#hard()}); it is
+     * refused with files.
      */
     static Data data(Args a) {
         long seed = TaskData.dataSeed(a);
@@ -120,6 +122,11 @@ final class Simul {
         List<TranslationPair> test;
         String from;
         if (a.has("source") || a.has("target")) {
+            if (a.has("pair")) {
+                throw new IllegalArgumentException("--pair and --source/--target: expected either a synthetic pair "
+                        + "(--pair default|hard) or parallel text files (--source FILE --target FILE), found both "
+                        + "(--pair " + a.string("pair", "") + ")");
+            }
             Path s = a.path("source", null);
             Path t = a.path("target", null);
             if (s == null || t == null) {
@@ -149,12 +156,15 @@ final class Simul {
             int trainCount = a.positiveInt("train-examples", 6000);
             int validCount = a.positiveInt("val-examples", 300);
             int testCount = a.positiveInt("test-examples", 300);
-            List<TranslationPair> all = SyntheticTranslation.builder().optSeed(seed).build()
-                    .generate(testCount + validCount + trainCount);
+            String pair = a.choice("pair", "default", "default", "hard");
+            SyntheticTranslation.Builder b = pair.equals("hard") ? SyntheticTranslation.hard()
+                    : SyntheticTranslation.builder();
+            List<TranslationPair> all = b.optSeed(seed).build().generate(testCount + validCount + trainCount);
             test = all.subList(0, testCount);
             valid = all.subList(testCount, testCount + validCount);
             train = all.subList(testCount + validCount, all.size());
-            from = "synthetic translation (data seed " + seed + "; verb-final target, reordered modifiers)";
+            from = "synthetic translation, " + pair + ": data seed " + seed + "; verb-final target, reordered "
+                    + "modifiers" + (pair.equals("hard") ? ", up to 3 prepositional phrases reversed" : "");
         }
         Map<String, Long> counts = new HashMap<>();
         int longest = 0;
@@ -261,12 +271,16 @@ final class Simul {
                 // AL is NaN when every output was empty: JSON has no NaN, so it is written as null
                 String lag = Double.isFinite(scores.averageLagging)
                         ? String.format(Locale.ROOT, "%.4f", scores.averageLagging) : "null";
+                // the pair: default or hard (synthetic), or files; the data as described, JSON-escaped
+                String pair = a.has("source") || a.has("target") ? "files" : a.choice("pair", "default", "default",
+                        "hard");
                 String json = String.format(Locale.ROOT, "{\"attention\": \"%s\", \"wait_k\": \"%s\", \"split\": \"test\", "
                         + "\"bleu\": %.4f, \"exact_match\": %.4f, \"average_lagging\": %s, \"sentences\": %d, "
-                        + "\"step\": %d, \"selected_on\": \"%s\", \"seed\": %d, \"data_seed\": %d}%n", mc.kind(),
+                        + "\"step\": %d, \"selected_on\": \"%s\", \"seed\": %d, \"data_seed\": %d, \"pair\": \"%s\", "
+                        + "\"data\": %s}%n", mc.kind(),
                         lagName(k), scores.bleu, scores.accuracy, lag, scores.sentences,
                         result.bestStep() >= 0 ? result.bestStep() : result.steps(), result.selectedOn(), result.seed(),
-                        result.dataSeed());
+                        result.dataSeed(), pair, new com.google.gson.JsonPrimitive(data.description()));
                 AtomicFiles.write(dir.resolve("simul.json"), w -> w.write(json));
                 return new Run(dir, mc.kind().toString(), k, result, scores, params, td.splits());
             }
@@ -429,7 +443,9 @@ final class Simul {
                     r.result.seconds()));
         }
         s.append("\nSteps ").append(a.string("steps", "300")).append(", model seed ").append(a.string("seed", "42"))
-                .append(", data seed ").append(a.string("data-seed", "42")).append("; scores on the first ")
+                .append(", data seed ").append(a.string("data-seed", "42"))
+                .append(a.has("source") || a.has("target") ? "" : ", synthetic pair " + a.string("pair", "default"))
+                .append("; scores on the first ")
                 .append(runs.isEmpty() ? 0 : runs.get(0).scores.sentences)
                 .append(" test sentences, greedy streaming decoding under the trained k, of each run's checkpoint "
                         + "chosen on validation loss")

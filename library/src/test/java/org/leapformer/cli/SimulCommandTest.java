@@ -7,11 +7,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leapformer.LeapEngine;
+import org.leapformer.data.SyntheticTranslation;
 import org.leapformer.data.WordTokenizer;
 import org.leapformer.train.AdamW;
 import org.leapformer.train.Checkpoint;
@@ -53,6 +57,45 @@ class SimulCommandTest {
                 "--wait-k", "0", "--sentence", "the cat");
         assertEquals(2, lm.code());
         assertTrue(lm.err().contains("--wait-k: expected a lag k >= 1 or 'inf' (offline), found '0'"), lm.err());
+    }
+
+    @Test
+    void pairHardTrainsOnTheHardPresetAndSaysSo(@TempDir Path dir) throws Exception {
+        String[] sizes = {"--train-examples", "64", "--val-examples", "8", "--test-examples", "6"};
+        Simul.Data hard = Simul.data(Args.parse("train", with(sizes, "--pair", "hard"), 0, Simul.OPTIONS, Set.of()));
+        Simul.Data plain = Simul.data(Args.parse("train", sizes, 0, Simul.OPTIONS, Set.of()));
+        assertTrue(hard.description().startsWith("synthetic translation, hard: data seed 42"), hard.description());
+        assertTrue(plain.description().startsWith("synthetic translation, default: data seed 42"),
+                plain.description());
+        assertEquals(SyntheticTranslation.hard().optSeed(42).build().generate(78).subList(0, 6), hard.test());
+        assertEquals(SyntheticTranslation.builder().optSeed(42).build().generate(78).subList(0, 6), plain.test());
+
+        Path run = dir.resolve("hard");
+        Cli.Result r = Cli.run("train", "--task", "simul", "--pair", "hard", "--wait-k", "2", "--steps", "2",
+                "--train-examples", "64", "--val-examples", "8", "--test-examples", "6", "--d-model", "16",
+                "--head-dim", "8", "--ffn", "32", "--layers", "1", "--batch", "8", "--out", run.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err() + r.out());
+        JsonObject json = JsonParser.parseString(Files.readString(run.resolve("simul.json"))).getAsJsonObject();
+        assertEquals("hard", json.get("pair").getAsString());
+        assertTrue(json.get("data").getAsString().startsWith("synthetic translation, hard: "), json.toString());
+
+        Files.writeString(dir.resolve("a.src"), "a b\nc d\ne f\n");
+        Files.writeString(dir.resolve("a.tgt"), "x y\nz w\nv u\n");
+        Cli.Result both = Cli.run("train", "--task", "simul", "--pair", "hard", "--source",
+                dir.resolve("a.src").toString(), "--target", dir.resolve("a.tgt").toString(), "--steps", "2",
+                "--out", dir.resolve("both").toString(), "--quiet");
+        assertEquals(2, both.code(), both.err() + both.out());
+        assertTrue(both.err().contains("--pair and --source/--target: expected either a synthetic pair"), both.err());
+        Cli.Result unknown = Cli.run("train", "--task", "simul", "--pair", "harder", "--steps", "2", "--out",
+                dir.resolve("unknown").toString(), "--quiet");
+        assertEquals(2, unknown.code(), unknown.err() + unknown.out());
+        assertTrue(unknown.err().contains("--pair: expected one of default, hard, found 'harder'"), unknown.err());
+    }
+
+    private static String[] with(String[] base, String... more) {
+        String[] out = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, out, base.length, more.length);
+        return out;
     }
 
     @Test
