@@ -141,7 +141,7 @@ public final class Main {
                       DIR/results.md (generated from study.json), with whether each task tells the methods apart
                       (best and worst >= 3 seed SDs apart, none at the ceiling). Tasks: listops; lm (no position
                       embeddings; also the loss at 4x and 16x the training length, cosFormer's N unknown and
-                      known); mqar; simul (wait-3) or simul-waitK (no cosformer).
+                      known); mqar; simul (wait-3), simul-waitK or simul-hard-waitK (the hard pair; no cosformer).
                       Scales: quick (a tiny model, CI), small (default), full""");
     }
 
