@@ -33,6 +33,9 @@ final class ClaimsCommand {
         Claims claims = load(root, studies);
         List<String> stale = new ArrayList<>();
         write(page, claims.markdown(), check, stale, out);
+        for (var f : claims.figures().entrySet()) {
+            write(page.resolveSibling("figures").resolve(f.getKey()), f.getValue(), check, stale, out);
+        }
         for (Path f : embedding(root)) {
             if (f.normalize().equals(page.normalize())) {
                 continue;

@@ -259,8 +259,19 @@ public final class Claims {
         b.append(fragment("claim:cosformer-unknown")).append('\n');
         b.append(fragment("claim:relu")).append('\n');
         b.append(fragment("claim:softmax")).append('\n');
-        b.append(fragment("latency")).append('\n');
-        b.append(fragment("throughput"));
+        b.append(fragment("latency"));
+        for (String f : figures().keySet()) {
+            if (f.startsWith("claims-latency-")) {
+                b.append("![BLEU against average lagging, ").append(f).append("](figures/").append(f).append(")\n\n");
+            }
+        }
+        b.append('\n').append(fragment("throughput"));
+        for (String f : figures().keySet()) {
+            if (f.startsWith("claims-throughput-")) {
+                b.append("![test metric against training throughput, ").append(f).append("](figures/").append(f)
+                        .append(")\n\n");
+            }
+        }
         return b.toString();
     }
 
@@ -321,6 +332,15 @@ public final class Claims {
         }
     }
 
+    /** {@code loss_4x} → "loss at 4×", {@code loss_16x_known} → "loss at 16× (N = L)"; others as they are. */
+    static String label(String metric) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("loss_(\\d+)x(_known)?").matcher(metric);
+        if (!m.matches()) {
+            return metric;
+        }
+        return "loss at " + m.group(1) + "×" + (m.group(2) != null ? " (N = L)" : "");
+    }
+
     private List<Row> known() {
         List<Row> rows = new ArrayList<>();
         for (Task t : tasks()) {
@@ -331,7 +351,7 @@ public final class Claims {
                     "cosformer"));
             for (String m : metricsOf(t)) {
                 if (m.endsWith("_known")) {
-                    rows.add(new Row(t, m, m.replace("loss_", "loss at ").replace("_known", " (N = L)"), "cosformer"));
+                    rows.add(new Row(t, m, label(m), "cosformer"));
                 }
             }
         }
@@ -346,7 +366,7 @@ public final class Claims {
             }
             for (String m : metricsOf(t)) {
                 if (m.startsWith("loss_") && !m.endsWith("_known")) {
-                    rows.add(new Row(t, m, m.replace("loss_", "loss at ") + " (N = T kept)", "cosformer"));
+                    rows.add(new Row(t, m, label(m) + " (N = T kept)", "cosformer"));
                 }
             }
         }
@@ -359,9 +379,15 @@ public final class Claims {
             if (t.method(LEAP) == null || t.method(other) == null) {
                 continue;
             }
+            // past the training length: the length-known losses (the same numbers for methods that take no
+            // N), so that whether the task tells methods apart is not decided by cosFormer without its N
             for (String m : metricsOf(t)) {
-                if (!m.endsWith("_known")) {
-                    rows.add(new Row(t, m, m.equals(t.metric()) ? m : m.replace("loss_", "loss at "), other));
+                if (m.equals(t.metric())) {
+                    rows.add(new Row(t, m, m, other));
+                } else if (m.endsWith("_known")) {
+                    rows.add(new Row(t, m, label(m).replace(" (N = L)", ""), other));
+                } else if (!metricsOf(t).contains(m + "_known")) {
+                    rows.add(new Row(t, m, label(m), other));
                 }
             }
         }
@@ -416,7 +442,8 @@ public final class Claims {
             if (!otherBetter.isEmpty()) {
                 parts.add(other + " is better on " + String.join("; ", otherBetter));
             }
-            b.append(String.join(", ", parts)).append(". ");
+            String said = String.join(", ", parts);
+            b.append(Character.toUpperCase(said.charAt(0))).append(said.substring(1)).append(". ");
             if (leapShouldWin) {
                 b.append(otherBetter.isEmpty() && !leapBetter.isEmpty() ? "The claim holds here"
                         : otherBetter.isEmpty() ? "The claim is not shown here (no significant difference)"
@@ -436,10 +463,8 @@ public final class Claims {
         return b.append('\n').toString();
     }
 
-    /** BLEU against average lagging of every simul*-waitK task, per method. */
-    private String latency() {
-        StringBuilder b = new StringBuilder("## Quality against latency: wait-k simultaneous translation\n\n");
-        // family (the task name without -waitK) → k → task
+    /** wait-k families: the task name without {@code -waitK} → k (∞ last) → task. */
+    private Map<String, Map<Double, Task>> families() {
         Map<String, Map<Double, Task>> families = new LinkedHashMap<>();
         for (Task t : tasks()) {
             int i = t.name().lastIndexOf("-wait");
@@ -450,6 +475,66 @@ public final class Claims {
             double kv = k.equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(k);
             families.computeIfAbsent(t.name().substring(0, i), f -> new TreeMap<>()).put(kv, t);
         }
+        return families;
+    }
+
+    /**
+     * The figures of the page, by file name (docs/figures/): {@code claims-latency-FAMILY.svg}
+     * (BLEU against average lagging, one line per method, ± one seed SD) and
+     * {@code claims-throughput-TASK.svg} (test metric against training tokens/s, one point per
+     * method, ± one seed SD).
+     */
+    public Map<String, String> figures() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var f : families().entrySet()) {
+            Map<String, List<SvgChart.Point>> byMethod = new LinkedHashMap<>();
+            for (var e : f.getValue().entrySet()) {
+                Task t = e.getValue();
+                for (String m : t.methods()) {
+                    JsonObject bleu = t.summary(m, t.metric());
+                    JsonObject al = t.summary(m, "average_lagging");
+                    if (bleu == null || al == null) {
+                        continue;
+                    }
+                    byMethod.computeIfAbsent(m, x -> new ArrayList<>()).add(new SvgChart.Point(d(al.get("mean")),
+                            d(bleu.get("mean")), d(bleu.get("sd")), "k=" + (e.getKey().isInfinite() ? "∞"
+                                    : fmt0(e.getKey()))));
+                }
+            }
+            List<SvgChart.Series> series = new ArrayList<>();
+            byMethod.forEach((m, pts) -> series.add(new SvgChart.Series(m, pts, true)));
+            out.put("claims-latency-" + f.getKey() + ".svg", SvgChart.render(f.getKey() + ": BLEU against latency "
+                    + "(mean ± SD over seeds)", "average lagging (source words)", "test BLEU", series));
+        }
+        for (Task t : tasks()) {
+            List<SvgChart.Series> series = new ArrayList<>();
+            for (String m : t.methods()) {
+                JsonObject mo = t.method(m);
+                if (!mo.has("throughput")) {
+                    continue;
+                }
+                JsonObject test = mo.getAsJsonObject("test");
+                series.add(new SvgChart.Series(m, List.of(new SvgChart.Point(
+                        mo.getAsJsonObject("throughput").get("tokensPerSecond").getAsDouble(), d(test.get("mean")),
+                        d(test.get("sd")), m)), false));
+            }
+            if (!series.isEmpty()) {
+                out.put("claims-throughput-" + t.name() + ".svg", SvgChart.render(t.name() + ": test " + t.metric()
+                        + " against training throughput", "training tokens per second (timed alone)", "test "
+                        + t.metric() + (t.higher() ? " (higher is better)" : " (lower is better)"), series));
+            }
+        }
+        return out;
+    }
+
+    private static double d(JsonElement e) {
+        return e == null || e.isJsonNull() ? Double.NaN : e.getAsDouble();
+    }
+
+    /** BLEU against average lagging of every simul*-waitK task, per method. */
+    private String latency() {
+        StringBuilder b = new StringBuilder("## Quality against latency: wait-k simultaneous translation\n\n");
+        Map<String, Map<Double, Task>> families = families();
         if (families.isEmpty()) {
             return b.append("No recorded study holds a wait-k translation task.\n").toString();
         }

@@ -535,10 +535,19 @@ public final class Study {
         o.addProperty("rule", "best and worst methods' mean test " + metric + " at least "
                 + DISCRIMINATION_SDS + " seed SDs apart (the larger SD of the two), and no method within "
                 + (CEILING_MARGIN * 100) + "% of the ceiling");
-        if (best == null || best.equals(worst)) {
+        if (best == null || testBySeed.values().stream().filter(v -> Double.isFinite(Stats.mean(v))).count() < 2) {
             o.addProperty("passes", false);
             o.addProperty("reason", "fewer than two methods with a finite mean test " + metric);
             return o;
+        }
+        if (best.equals(worst)) { // every mean equal: the first and another one
+            for (var e : testBySeed.entrySet()) {
+                if (!e.getKey().equals(best) && Double.isFinite(Stats.mean(e.getValue()))) {
+                    worst = e.getKey();
+                    worstMean = Stats.mean(e.getValue());
+                    break;
+                }
+            }
         }
         double sd = Math.max(Stats.sd(testBySeed.get(best)), Stats.sd(testBySeed.get(worst)));
         double gap = Math.abs(bestMean - worstMean);
