@@ -42,6 +42,12 @@ import org.leapformer.train.TrainingResult;
  */
 public final class StudyTasks {
 
+    /** The input length ListOps's training throughput is also timed at: LRA's longest sources. */
+    static final int LONG_LISTOPS = 2000;
+
+    /** The window the language model's training throughput is also timed at: 16× its own. */
+    static final int LONG_LM = 2048;
+
     /** The methods the command-line tasks know. */
     public static final List<String> METHODS = List.of("leap", "cosformer", "relu", "softmax");
 
@@ -88,6 +94,19 @@ public final class StudyTasks {
             @Override
             public OptionalDouble ceiling() {
                 return OptionalDouble.of(1);
+            }
+
+            @Override
+            public List<Integer> longThroughputLengths(Scale s) {
+                return List.of(s.tiny() ? 256 : LONG_LISTOPS);
+            }
+
+            @Override
+            List<String> longThroughputOptions(Scale s, int length) {
+                // LRA's ListOps: depth <= 10, up to 10 arguments, sources up to the length; a batch of 4
+                return List.of("--task", "listops", "--length", String.valueOf(length), "--max-depth", "10",
+                        "--max-args", "10", "--train-examples", "64", "--val-examples", "8", "--test-examples", "8",
+                        "--batch", "4");
             }
 
             @Override
@@ -179,6 +198,17 @@ public final class StudyTasks {
             @Override
             Outcome throughputTrain(Args a, TrainingListener extra) {
                 return super.train(a, extra);
+            }
+
+            @Override
+            public List<Integer> longThroughputLengths(Scale s) {
+                return List.of(s.tiny() ? 256 : LONG_LM);
+            }
+
+            @Override
+            List<String> longThroughputOptions(Scale s, int length) {
+                return List.of("--task", "lm", "--positions", "none", "--length", String.valueOf(length), "--batch",
+                        "2");
             }
 
             @Override
@@ -468,8 +498,28 @@ public final class StudyTasks {
                     run.dataSeed(), work, List.of()), null);
         }
 
+        /** The options of a throughput measurement at {@code length} tokens (see {@link StudyTask#longThroughputLengths}). */
+        List<String> longThroughputOptions(Scale s, int length) {
+            throw new UnsupportedOperationException("study task " + name + ": no long throughput lengths");
+        }
+
+        @Override
+        public Throughput throughputAt(String method, Scale scale, long dataSeed, int length, int warmup, int timed,
+                Path work) {
+            if (!longThroughputLengths(scale).contains(length)) {
+                throw new IllegalArgumentException("study task " + name + " throughput: expected a length of "
+                        + longThroughputLengths(scale) + ", found " + length);
+            }
+            return timeSteps(longThroughputOptions(scale, length), method, scale, dataSeed, warmup, timed, work);
+        }
+
         @Override
         public Throughput throughput(String method, Scale scale, long dataSeed, int warmup, int timed, Path work) {
+            return timeSteps(throughputOptions(scale), method, scale, dataSeed, warmup, timed, work);
+        }
+
+        private Throughput timeSteps(List<String> options, String method, Scale scale, long dataSeed, int warmup,
+                int timed, Path work) {
             int steps = warmup + timed;
             List<double[]> times = new ArrayList<>(); // seconds, tokens
             TrainingListener timer = new TrainingListener() {
@@ -481,7 +531,7 @@ public final class StudyTasks {
                 }
             };
             // one evaluation, at the end (not timed); the model seed is irrelevant to the time
-            throughputTrain(args(throughputOptions(scale), scale, method, 1e-3, TaskData.DEFAULT_SEED, dataSeed, work,
+            throughputTrain(args(options, scale, method, 1e-3, TaskData.DEFAULT_SEED, dataSeed, work,
                     List.of("--steps", String.valueOf(steps), "--eval-every", String.valueOf(steps), "--warmup", "0")),
                     timer);
             if (times.size() != timed) {

@@ -313,7 +313,10 @@ final class Training {
             if (lengths != null) {
                 return extrapolate(manager, file, ck, task, d, split, lengths, out);
             }
-            try (Trainer t = new Trainer(task, ck.trainingConfig().toBuilder().optDevices("cpu").optCheckpointDir(null)
+            // the device the model was loaded on (the engine's default, a GPU where there is one)
+            Device on = manager.getDevice();
+            String devices = on.isGpu() ? "gpu" + on.getDeviceId() : "cpu";
+            try (Trainer t = new Trainer(task, ck.trainingConfig().toBuilder().optDevices(devices).optCheckpointDir(null)
                     .build())) {
                 Map<String, Double> m = t.evaluate(split.equals("test") ? d.test() : d.valid());
                 out.println(MetricsFiles.json(m));

@@ -313,6 +313,8 @@ public final class Claims {
                 return claim("LeaP against softmax attention", "softmax", all("softmax"),
                         "The paper: LeaP comes close to softmax attention at a fraction of its cost on long "
                                 + "sequences (competitive, not better).", false);
+            case "records":
+                return records();
             case "latency":
                 return latency();
             case "throughput":
@@ -327,7 +329,7 @@ public final class Claims {
                     return taskTable(t);
                 }
                 throw new IllegalArgumentException("claims fragment: expected claim:cosformer-known, "
-                        + "claim:cosformer-unknown, claim:relu, claim:softmax, latency, throughput or task:NAME, "
+                        + "claim:cosformer-unknown, claim:relu, claim:softmax, records, latency, throughput or task:NAME, "
                         + "found '" + name + "'");
         }
     }
@@ -463,6 +465,25 @@ public final class Claims {
         return b.append('\n').toString();
     }
 
+    /** What each record holds and what it cost: tasks, methods, runs, training time, commit, machine. */
+    private String records() {
+        StringBuilder b = new StringBuilder("| record | tasks | methods | runs | training time | commit | machine |\n"
+                + "|---|---|---|---|---|---|---|\n");
+        for (Source s : sources) {
+            JsonObject st = s.study();
+            List<String> names = new ArrayList<>();
+            st.getAsJsonArray("tasks").forEach(t -> names.add(t.getAsJsonObject().get("name").getAsString()));
+            JsonObject m = st.getAsJsonObject("machine");
+            b.append("| `").append(s.path()).append("` | ").append(String.join(", ", names)).append(" | ")
+                    .append(join(st.getAsJsonArray("methods"))).append(" | ").append(st.getAsJsonArray("runs").size())
+                    .append(" | ").append(String.format(Locale.ROOT, "%.0f min", st.get("trainingSeconds").getAsDouble()
+                            / 60)).append(" | `").append(shortCommit(st)).append("` | ").append(m.get("cpu").getAsString())
+                    .append(", ").append(m.get("hardwareThreads").getAsInt()).append(" hardware threads, engine threads ")
+                    .append(m.get("engineThreads").getAsString()).append(" |\n");
+        }
+        return b.toString();
+    }
+
     /** wait-k families: the task name without {@code -waitK} → k (∞ last) → task. */
     private Map<String, Map<Double, Task>> families() {
         Map<String, Map<Double, Task>> families = new LinkedHashMap<>();
@@ -507,20 +528,25 @@ public final class Claims {
                     + "(mean ± SD over seeds)", "average lagging (source words)", "test BLEU", series));
         }
         for (Task t : tasks()) {
+            // as the paper's LRA figure: the speed at the longest inputs timed, else at the task's own
+            List<Integer> lengths = longLengths(t);
+            Integer longest = lengths.isEmpty() ? null : lengths.get(lengths.size() - 1);
             List<SvgChart.Series> series = new ArrayList<>();
             for (String m : t.methods()) {
                 JsonObject mo = t.method(m);
-                if (!mo.has("throughput")) {
+                JsonObject tp = longest != null ? atLength(mo, longest)
+                        : mo.has("throughput") ? mo.getAsJsonObject("throughput") : null;
+                if (tp == null) {
                     continue;
                 }
                 JsonObject test = mo.getAsJsonObject("test");
-                series.add(new SvgChart.Series(m, List.of(new SvgChart.Point(
-                        mo.getAsJsonObject("throughput").get("tokensPerSecond").getAsDouble(), d(test.get("mean")),
-                        d(test.get("sd")), m)), false));
+                series.add(new SvgChart.Series(m, List.of(new SvgChart.Point(tp.get("tokensPerSecond").getAsDouble(),
+                        d(test.get("mean")), d(test.get("sd")), m)), false));
             }
             if (!series.isEmpty()) {
                 out.put("claims-throughput-" + t.name() + ".svg", SvgChart.render(t.name() + ": test " + t.metric()
-                        + " against training throughput", "training tokens per second (timed alone)", "test "
+                        + " against training throughput", "training tokens per second"
+                        + (longest != null ? " at " + longest + "-token inputs" : "") + " (timed alone)", "test "
                         + t.metric() + (t.higher() ? " (higher is better)" : " (lower is better)"), series));
             }
         }
@@ -574,9 +600,12 @@ public final class Claims {
     /** Test quality against training throughput (timed alone), per task: the paper's LRA figure as a table. */
     private String throughput() {
         StringBuilder b = new StringBuilder("## Quality against throughput\n\n")
-                .append("As the paper's LRA figure: each method's test metric (mean over the seeds) against its "
-                        + "training throughput, timed alone on the machine at the end of the study (median step "
-                        + "after warm-up, input tokens per second).\n\n");
+                .append("As the paper's LRA figure: each method's test metric (mean ± SD over the seeds) against "
+                        + "its training throughput, timed alone on the machine at the end of the study (median step "
+                        + "after warm-up, input tokens per second), at the task's own input length and at longer "
+                        + "inputs (the same model on LRA-length ListOps, the language model on windows of 16× its "
+                        + "own), where linear attention is meant to pay off. The quality is the task's, at its "
+                        + "own length.\n\n");
         boolean any = false;
         for (Task t : tasks()) {
             boolean timed = t.methods().stream().anyMatch(m -> t.method(m).has("throughput"));
@@ -584,18 +613,29 @@ public final class Claims {
                 continue;
             }
             any = true;
+            List<Integer> lengths = longLengths(t);
             b.append("**").append(t.name()).append("** (test ").append(t.metric())
                     .append(t.higher() ? ", higher is better" : ", lower is better").append(")\n\n")
-                    .append("| method | test ").append(t.metric()).append(" | tokens/s | steps/s | parameters |\n")
-                    .append("|---|---|---|---|---|\n");
+                    .append("| method | test ").append(t.metric()).append(" | tokens/s | steps/s |");
+            StringBuilder rule = new StringBuilder("|---|---|---|---|");
+            for (int length : lengths) {
+                b.append(" tokens/s at ").append(length).append(" tokens |");
+                rule.append("---|");
+            }
+            b.append(" parameters |\n").append(rule).append("---|\n");
             for (String m : t.methods()) {
                 JsonObject mo = t.method(m);
                 JsonObject tp = mo.has("throughput") ? mo.getAsJsonObject("throughput") : null;
                 b.append("| ").append(m).append(" | ").append(meanSd(mo.getAsJsonObject("test"))).append(" | ")
                         .append(tp == null ? "not timed" : String.format(Locale.ROOT, "%,.0f",
                                 tp.get("tokensPerSecond").getAsDouble()))
-                        .append(" | ").append(tp == null ? "not timed" : num(tp.get("stepsPerSecond"), 2)).append(" | ")
-                        .append(String.format(Locale.ROOT, "%,d", mo.get("parameters").getAsLong())).append(" |\n");
+                        .append(" | ").append(tp == null ? "not timed" : num(tp.get("stepsPerSecond"), 2)).append(" |");
+                for (int length : lengths) {
+                    JsonObject at = atLength(mo, length);
+                    b.append(' ').append(at == null ? "not timed" : String.format(Locale.ROOT, "%,.0f",
+                            at.get("tokensPerSecond").getAsDouble())).append(" |");
+                }
+                b.append(' ').append(String.format(Locale.ROOT, "%,d", mo.get("parameters").getAsLong())).append(" |\n");
             }
             b.append('\n');
         }
@@ -603,6 +643,36 @@ public final class Claims {
             b.append("No recorded study timed its methods (a study run with --no-throughput).\n");
         }
         return b.toString();
+    }
+
+    /** The longer input lengths a task's methods were timed at, in order. */
+    private static List<Integer> longLengths(Task t) {
+        List<Integer> out = new ArrayList<>();
+        for (String m : t.methods()) {
+            JsonObject mo = t.method(m);
+            if (mo.has("throughputAtLength")) {
+                for (JsonElement e : mo.getAsJsonArray("throughputAtLength")) {
+                    int l = e.getAsJsonObject().get("length").getAsInt();
+                    if (!out.contains(l)) {
+                        out.add(l);
+                    }
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private static JsonObject atLength(JsonObject method, int length) {
+        if (!method.has("throughputAtLength")) {
+            return null;
+        }
+        for (JsonElement e : method.getAsJsonArray("throughputAtLength")) {
+            if (e.getAsJsonObject().get("length").getAsInt() == length) {
+                return e.getAsJsonObject();
+            }
+        }
+        return null;
     }
 
     private String taskTable(Task t) {

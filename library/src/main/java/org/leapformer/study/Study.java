@@ -341,7 +341,15 @@ public final class Study {
                 StudyTask task = tasks.get(t);
                 JsonArray methodRecords = taskRecords.get(t).getAsJsonObject().getAsJsonArray("methods");
                 for (int m = 0; m < methods.size(); m++) {
-                    methodRecords.get(m).getAsJsonObject().add("throughput", throughput(task, methods.get(m)));
+                    JsonObject mo = methodRecords.get(m).getAsJsonObject();
+                    mo.add("throughput", throughput(task, methods.get(m), 0));
+                    if (!task.longThroughputLengths(scale).isEmpty()) {
+                        JsonArray longer = new JsonArray();
+                        for (int length : task.longThroughputLengths(scale)) {
+                            longer.add(throughput(task, methods.get(m), length));
+                        }
+                        mo.add("throughputAtLength", longer);
+                    }
                 }
             }
         }
@@ -429,9 +437,13 @@ public final class Study {
         return best != null ? best : tuning.keySet().iterator().next();
     }
 
-    private JsonObject throughput(StudyTask task, String method) {
-        Path file = dir.resolve("throughput").resolve(task.name() + "__" + method + "__" + scale.name() + ".json");
-        String what = "study: throughput of " + task.name() + " " + method;
+    /** The throughput of a task's method at its own length ({@code length} 0) or at {@code length} tokens. */
+    private JsonObject throughput(StudyTask task, String method, int length) {
+        String suffix = length > 0 ? "__L" + length : "";
+        Path file = dir.resolve("throughput").resolve(task.name() + "__" + method + "__" + scale.name() + suffix
+                + ".json");
+        String what = "study: throughput of " + task.name() + " " + method + (length > 0 ? " at " + length
+                + " tokens" : "");
         if (Files.isRegularFile(file)) {
             try {
                 JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
@@ -443,11 +455,16 @@ public final class Study {
             }
         }
         say(what + ": " + warmupSteps + " warm-up and " + timedSteps + " timed steps");
-        Path work = dir.resolve("work").resolve("throughput__" + task.name() + "__" + method);
+        Path work = dir.resolve("work").resolve("throughput__" + task.name() + "__" + method + suffix);
         deleteTree(work);
-        StudyTask.Throughput t = task.throughput(method, scale, dataSeed, warmupSteps, timedSteps, work);
+        StudyTask.Throughput t = length > 0
+                ? task.throughputAt(method, scale, dataSeed, length, warmupSteps, timedSteps, work)
+                : task.throughput(method, scale, dataSeed, warmupSteps, timedSteps, work);
         deleteTree(work);
         JsonObject o = new JsonObject();
+        if (length > 0) {
+            o.addProperty("length", length);
+        }
         o.addProperty("medianStepSeconds", t.medianStepSeconds());
         o.addProperty("minStepSeconds", t.minStepSeconds());
         o.addProperty("stepsPerSecond", t.stepsPerSecond());

@@ -86,6 +86,24 @@ public final class StudyReport {
                                 tp.get("tokensPerSecond").getAsDouble()))
                         .append(" |\n");
             }
+            StringBuilder longer = new StringBuilder();
+            for (JsonElement me : t.getAsJsonArray("methods")) {
+                JsonObject mo = me.getAsJsonObject();
+                if (mo.has("throughputAtLength")) {
+                    for (JsonElement le : mo.getAsJsonArray("throughputAtLength")) {
+                        JsonObject lo = le.getAsJsonObject();
+                        longer.append("| ").append(mo.get("method").getAsString()).append(" | ")
+                                .append(lo.get("length").getAsInt()).append(" | ")
+                                .append(String.format(Locale.ROOT, "%.2f", lo.get("stepsPerSecond").getAsDouble()))
+                                .append(" | ").append(String.format(Locale.ROOT, "%,.0f",
+                                        lo.get("tokensPerSecond").getAsDouble())).append(" |\n");
+                    }
+                }
+            }
+            if (longer.length() > 0) {
+                b.append("\nTraining throughput at longer inputs (timed alone, as the paper's LRA figure):\n\n"
+                        + "| method | input tokens | steps/s | tokens/s |\n|---|---|---|---|\n").append(longer);
+            }
             b.append("\nPaired differences of the test ").append(metric).append(" (a − b, same seeds):\n\n");
             pairTable(b, t.getAsJsonArray("pairs"));
             if (t.has("discrimination")) {

@@ -90,6 +90,24 @@ public interface StudyTask {
         }
     }
 
+    /**
+     * Input lengths at which training throughput is also timed, beside the task's own (the paper's
+     * LRA figure compares speed at long inputs, where linear attention pays off); none by default.
+     */
+    default List<Integer> longThroughputLengths(Scale scale) {
+        return List.of();
+    }
+
+    /**
+     * As {@link #throughput} with inputs of {@code length} tokens (one of
+     * {@link #longThroughputLengths(Scale)}), the batch as small as the task likes.
+     */
+    default Throughput throughputAt(String method, Scale scale, long dataSeed, int length, int warmup, int timed,
+            Path work) {
+        throw new UnsupportedOperationException("study task " + name() + ": expected a task with long throughput "
+                + "lengths, found none");
+    }
+
     /** What to train: the study's key of a run (with the data seed, which the study fixes). */
     record Run(String task, String method, double learningRate, long seed, long dataSeed, Scale scale) {}
 

@@ -37,6 +37,10 @@ class StudyCommandTest {
             assertTrue(acc >= 0 && acc <= 1, "test accuracy " + acc);
             assertTrue(mo.get("parameters").getAsLong() > 0);
             assertTrue(mo.getAsJsonObject("throughput").get("tokensPerSecond").getAsDouble() > 0);
+            // and at longer inputs (LRA's 2000 tokens at a real scale; 256 for the tiny model)
+            JsonObject at = mo.getAsJsonArray("throughputAtLength").get(0).getAsJsonObject();
+            assertEquals(256, at.get("length").getAsInt());
+            assertTrue(at.get("tokensPerSecond").getAsDouble() > 0);
         }
         // the paired design: seed 1 of each method starts from the same shared weights, so different methods
         // at the same seed see the same batches; the record keeps both seeds of both methods
