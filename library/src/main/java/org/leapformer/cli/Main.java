@@ -139,7 +139,8 @@ public final class Main {
                       DIR/study.json (commit, machine, seeds, rates, every run, mean ± SD of validation and test,
                       paired differences with 95% t intervals, throughput timed alone at the end) and
                       DIR/results.md (generated from study.json), with whether each task tells the methods apart
-                      (best and worst >= 3 seed SDs apart, none at the ceiling). Tasks: listops; lm (no position
+                      (best and worst >= 3 seed SDs apart, none at the ceiling). Tasks: listops; listops-lra (LRA's
+                      sizes: up to 2000 tokens, depth <= 10; a GPU's task); lm (no position
                       embeddings; also the loss at 4x and 16x the training length, cosFormer's N unknown and
                       known); mqar; simul (wait-3), simul-waitK or simul-hard-waitK (the hard pair; no cosformer).
                       Scales: quick (a tiny model, CI), small (default), full""");

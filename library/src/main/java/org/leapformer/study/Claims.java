@@ -676,7 +676,9 @@ public final class Claims {
     }
 
     private String taskTable(Task t) {
-        StringBuilder b = new StringBuilder("| method | learning rate | test ").append(t.metric())
+        String what = t.task().get("description").getAsString();
+        StringBuilder b = new StringBuilder(Character.toUpperCase(what.charAt(0)) + what.substring(1) + ".\n\n")
+                .append("| method | learning rate | test ").append(t.metric())
                 .append(" (mean ± SD) | parameters |\n|---|---|---|---|\n");
         for (String m : t.methods()) {
             JsonObject mo = t.method(m);

@@ -125,8 +125,8 @@ class ClaimsTest {
         Claims c = claims();
         String text = "intro 1.23\n<!-- claims:task:lm -->\n| stale | 9.99 |\n<!-- /claims -->\nafter 4.56\n";
         String updated = c.updateBlocks(text);
-        assertTrue(updated.startsWith("intro 1.23\n<!-- claims:task:lm -->\n| method | learning rate | test loss"),
-                updated);
+        assertTrue(updated.startsWith("intro 1.23\n<!-- claims:task:lm -->\nA known function of the run.\n\n"
+                + "| method | learning rate | test loss"), updated);
         assertTrue(updated.endsWith("<!-- /claims -->\nafter 4.56\n"), updated);
         assertFalse(updated.contains("9.99"));
         assertTrue(updated.contains("| softmax | 0.001 | 1.9060 ± 0.0055 | 100 |"), updated);
