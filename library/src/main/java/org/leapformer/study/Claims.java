@@ -682,11 +682,15 @@ public final class Claims {
                 .append(" (mean ± SD) | parameters |\n|---|---|---|---|\n");
         for (String m : t.methods()) {
             JsonObject mo = t.method(m);
-            b.append("| ").append(m).append(" | ").append(mo.get("learningRate").getAsString()).append(" | ")
+            b.append("| ").append(m).append(" | ").append(mo.get("learningRate").getAsString())
+                    .append(atGridEdge(t.source().study(), mo) ? " (grid edge)" : "").append(" | ")
                     .append(meanSd(mo.getAsJsonObject("test"))).append(" | ")
                     .append(String.format(Locale.ROOT, "%,d", mo.get("parameters").getAsLong())).append(" |\n");
         }
         JsonArray seeds = t.source().study().getAsJsonArray("seeds");
+        boolean edge = t.methods().stream().anyMatch(m -> atGridEdge(t.source().study(), t.method(m)));
+        b.append(edge ? "\nA rate at the grid edge was the best one tried, not necessarily the best one: the grid "
+                + "was " + join(t.source().study().getAsJsonArray("learningRates")) + ".\n" : "");
         b.append("\nSeeds ").append(join(seeds)).append(", data seed ")
                 .append(t.source().study().get("dataSeed").getAsString()).append("; from `")
                 .append(t.source().path()).append("` (commit `").append(shortCommit(t.source().study()))
@@ -762,6 +766,25 @@ public final class Claims {
         w.setHtmlSafe(false);
         new com.google.gson.GsonBuilder().disableHtmlEscaping().create().toJson(nb, w);
         return sw + "\n";
+    }
+
+    /**
+     * Whether a method's chosen rate is the largest or smallest of its grid (the
+     * best one tried, perhaps not the best one).
+     */
+    static boolean atGridEdge(JsonObject study, JsonObject method) {
+        JsonArray grid = study.getAsJsonArray("learningRates");
+        if (grid.size() < 2) {
+            return false;
+        }
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (JsonElement e : grid) {
+            lo = Math.min(lo, e.getAsDouble());
+            hi = Math.max(hi, e.getAsDouble());
+        }
+        double r = method.get("learningRate").getAsDouble();
+        return r == lo || r == hi;
     }
 
     private static String shortCommit(JsonObject st) {

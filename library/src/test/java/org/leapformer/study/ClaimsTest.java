@@ -129,7 +129,10 @@ class ClaimsTest {
                 + "| method | learning rate | test loss"), updated);
         assertTrue(updated.endsWith("<!-- /claims -->\nafter 4.56\n"), updated);
         assertFalse(updated.contains("9.99"));
-        assertTrue(updated.contains("| softmax | 0.001 | 1.9060 ± 0.0055 | 100 |"), updated);
+        assertTrue(updated.contains("| softmax | 0.001 (grid edge) | 1.9060 ± 0.0055 | 100 |"), updated);
+        // the rate each method chose is an end of the grid {1e-3, 3e-3}: the best tried, not shown to be the best
+        assertTrue(updated.contains("A rate at the grid edge was the best one tried, not necessarily the best one: "
+                + "the grid was 0.001, 0.003."), updated);
         assertEquals(updated, c.updateBlocks(updated), "idempotent");
         var e = assertThrows(IllegalArgumentException.class,
                 () -> c.updateBlocks("<!-- claims:task:nope -->\nx\n<!-- /claims -->"));
@@ -157,7 +160,7 @@ class ClaimsTest {
                 .getAsJsonObject();
         assertEquals("# Title\n", md.getAsJsonArray("source").get(0).getAsString());
         assertEquals("end", md.getAsJsonArray("source").get(md.getAsJsonArray("source").size() - 1).getAsString());
-        assertTrue(md.toString().contains("| softmax | 0.001 | 1.9060 ± 0.0055 | 100 |"), md.toString());
+        assertTrue(md.toString().contains("| softmax | 0.001 (grid edge) | 1.9060 ± 0.0055 | 100 |"), md.toString());
         assertEquals(updated, c.updateNotebook(updated), "idempotent");
     }
 
