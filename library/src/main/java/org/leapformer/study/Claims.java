@@ -255,10 +255,17 @@ public final class Claims {
             }
         }
         b.append('\n');
-        b.append(fragment("claim:cosformer-known")).append('\n');
-        b.append(fragment("claim:cosformer-unknown")).append('\n');
-        b.append(fragment("claim:relu")).append('\n');
-        b.append(fragment("claim:softmax")).append('\n');
+        String[] claims = {"claim:cosformer-known", "claim:cosformer-unknown", "claim:relu", "claim:softmax"};
+        b.append("## In short\n\n");
+        for (String c : claims) {
+            String section = fragment(c);
+            String title = section.substring(3, section.indexOf('\n'));
+            b.append("- **").append(title).append(".** ").append(conclusion(section)).append('\n');
+        }
+        b.append('\n');
+        for (String c : claims) {
+            b.append(fragment(c)).append('\n');
+        }
         b.append(fragment("latency"));
         for (String f : figures().keySet()) {
             if (f.startsWith("claims-latency-")) {
@@ -555,6 +562,17 @@ public final class Claims {
 
     private static double d(JsonElement e) {
         return e == null || e.isJsonNull() ? Double.NaN : e.getAsDouble();
+    }
+
+    /** The verdict of a claim section, without the list of rows that did not decide. */
+    private static String conclusion(String section) {
+        int v = section.indexOf("**Verdict.** ");
+        if (v < 0) {
+            return "No recorded study compares the two.";
+        }
+        String text = section.substring(v + "**Verdict.** ".length()).strip();
+        int not = text.indexOf(" Not deciding");
+        return not >= 0 ? text.substring(0, not) : text;
     }
 
     /** BLEU against average lagging of every simul*-waitK task, per method. */
