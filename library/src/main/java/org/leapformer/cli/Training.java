@@ -7,9 +7,7 @@ import ai.djl.nn.Block;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -288,7 +286,7 @@ final class Training {
     }
 
     private static JsonElement number(double v) {
-        return Double.isFinite(v) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
+        return org.leapformer.model.Json.number(v);
     }
 
     static int eval(String[] args, PrintStream out) {

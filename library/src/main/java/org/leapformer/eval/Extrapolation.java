@@ -11,9 +11,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -405,7 +403,7 @@ public final class Extrapolation {
 
     /** A number for JSON; NaN and infinities (not JSON) as null. */
     private static JsonElement number(double v) {
-        return Double.isFinite(v) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
+        return org.leapformer.model.Json.number(v);
     }
 
     /** Builder: {@code optX} for optional values. */

@@ -64,6 +64,11 @@ public final class Json {
         return o.has(field) && !o.get(field).isJsonNull() ? real(field) : null;
     }
 
+    /** A number as JSON: the value when finite, JSON null otherwise (JSON has no NaN or infinity). */
+    public static JsonElement number(double v) {
+        return Double.isFinite(v) ? new com.google.gson.JsonPrimitive(v) : com.google.gson.JsonNull.INSTANCE;
+    }
+
     public <E extends Enum<E>> E enumValue(String field, Class<E> type) {
         String s = string(field);
         try {

@@ -3,7 +3,6 @@ package org.leapformer.study;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -51,18 +50,19 @@ public final class RunStore {
             throw new IllegalStateException("run record " + f + ": expected a JSON object written by a study, found "
                     + "unreadable content (" + e.getMessage() + "); delete it to train the run again", e);
         }
-        long dataSeed = o.get("dataSeed").getAsLong();
+        org.leapformer.model.Json j = new org.leapformer.model.Json("run record " + f, o);
+        long dataSeed = j.longValue("dataSeed");
         if (dataSeed != r.dataSeed()) {
             throw new IllegalStateException("run record " + f + ": expected data seed " + r.dataSeed() + ", found "
                     + dataSeed + " (a study folder holds one data seed; use another --out)");
         }
-        double factor = o.getAsJsonObject("scale").get("factor").getAsDouble();
+        double factor = new org.leapformer.model.Json("run record " + f + " scale", j.object("scale")).real("factor");
         if (factor != r.scale().factor()) {
             throw new IllegalStateException("run record " + f + ": expected scale factor " + r.scale().factor()
                     + ", found " + factor);
         }
-        return new StudyTask.Outcome(metrics(o.getAsJsonObject("validation")), metrics(o.getAsJsonObject("test")),
-                o.get("parameters").getAsLong(), o.get("steps").getAsLong(), o.get("seconds").getAsDouble());
+        return new StudyTask.Outcome(metrics(j.object("validation")), metrics(j.object("test")),
+                j.longValue("parameters"), j.longValue("steps"), j.real("seconds"));
     }
 
     /** Records a finished run (whole or not at all). */
@@ -98,7 +98,7 @@ public final class RunStore {
     }
 
     static JsonElement number(double v) {
-        return Double.isFinite(v) ? new com.google.gson.JsonPrimitive(v) : JsonNull.INSTANCE;
+        return org.leapformer.model.Json.number(v);
     }
 
     static Map<String, Double> metrics(JsonObject o) {
