@@ -386,8 +386,15 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
     }
 
     @Override
+    public void loadParameters(NDManager manager, DataInputStream is) throws IOException, MalformedModelException {
+        super.loadParameters(manager, is);
+        BlockVersions.afterLoad(this);
+    }
+
+    @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
         BlockVersions.require("LinearAttention", VERSION, loadVersion);
+        readInputShapes(is); // what AbstractBaseBlock.saveMetadata wrote after the version
     }
 
     @Override
