@@ -122,6 +122,7 @@ public final class DecoderLM extends AbstractBlock {
      * null): the inspection hook under {@code org.leapformer.inspect}.
      */
     public NDArray logits(ParameterStore ps, NDArray ids, Form form, boolean training, LayerProbe probe) {
+        requireInitialized();
         List<AttentionState> states = new ArrayList<>(Collections.nCopies(config.layers(), null));
         NDArray out = run(ps, ids, 0, states, form, training, probe);
         for (AttentionState s : states) {
@@ -163,6 +164,7 @@ public final class DecoderLM extends AbstractBlock {
      * @param batch B, the number of sequences decoded together
      */
     public Session newSession(NDManager manager, long batch) {
+        requireInitialized();
         return new Session(manager, batch);
     }
 
@@ -184,6 +186,7 @@ public final class DecoderLM extends AbstractBlock {
         Checks.require(prompt.length + (long) maxNewTokens <= config.lengthLimit(), "new tokens",
                 "prompt + new <= " + config.lengthLimit() + " (" + config.lengthLimitReason() + ")",
                 prompt.length + " + " + maxNewTokens);
+        requireInitialized();
         Sampling.Picker picker = sampling.picker();
         int[] out = new int[maxNewTokens];
         if (maxNewTokens == 0) {
@@ -228,6 +231,10 @@ public final class DecoderLM extends AbstractBlock {
         try (NDArray l = logits.get("0, {}, :", n - 1); NDArray f = l.toType(DataType.FLOAT32, false)) {
             return f.toFloatArray();
         }
+    }
+
+    private void requireInitialized() {
+        Checks.initialized(this, toString(), "initialize(manager, dataType[, seed])");
     }
 
     @Override
