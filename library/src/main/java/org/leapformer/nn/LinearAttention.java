@@ -441,10 +441,23 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
             return this;
         }
 
-        /** LeaP hidden size h ≥ 1 (default head_dim/4 as in fairseq; 1 = sigmoid(W x + b)). */
-        public Builder optHidden(int hidden) {
+        /**
+         * LeaP hidden size h ≥ 1, or null for the default head_dim/4 as in fairseq (1 =
+         * sigmoid(W x + b)); the same knob as {@link org.leapformer.model.ModelConfig.Builder#optLeapHidden}.
+         */
+        public Builder optLeapHidden(Integer hidden) {
             this.hidden = hidden;
             return this;
+        }
+
+        /**
+         * LeaP hidden size h.
+         *
+         * @deprecated use {@link #optLeapHidden(Integer)}, the name {@code ModelConfig.Builder} gives the same knob
+         */
+        @Deprecated
+        public Builder optHidden(int hidden) {
+            return optLeapHidden(hidden);
         }
 
         /** Denominator clamp (default 0.1 as fairseq); null for none (as the LRA code). */

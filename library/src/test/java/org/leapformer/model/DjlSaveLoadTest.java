@@ -98,7 +98,7 @@ class DjlSaveLoadTest extends ManagedTest {
             }
         }
         cases.add(new Case("LinearAttention LEAP h=1", (m, s) -> seeded(
-                LinearAttention.builder().setHeadDim(8).optHidden(1).build(), m, s, x, x, x),
+                LinearAttention.builder().setHeadDim(8).optLeapHidden(1).build(), m, s, x, x, x),
                 DjlSaveLoadTest::qkv, true));
         cases.add(new Case("SoftmaxAttention", (m, s) -> seeded(SoftmaxAttention.builder().optCausal(true).build(),
                 m, s, x, x, x), DjlSaveLoadTest::qkv, false));
