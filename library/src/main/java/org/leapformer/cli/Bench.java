@@ -441,7 +441,7 @@ final class Bench {
         AttentionKind kind = method.startsWith("cosformer") ? AttentionKind.COSFORMER
                 : method.startsWith("relu") ? AttentionKind.RELU_LINEAR : AttentionKind.LEAP;
         int chunk = chunkOf(method);
-        LinearAttention.Builder b = LinearAttention.builder().setKind(kind).setHeadDim(D).optHidden(HIDDEN)
+        LinearAttention.Builder b = LinearAttention.builder().setKind(kind).setHeadDim(D).optLeapHidden(HIDDEN)
                 .optChunkSize(chunk);
         if (kind == AttentionKind.COSFORMER) {
             b.optSequenceLength(n);
@@ -656,7 +656,7 @@ final class Bench {
         List<JsonObject> rows = new ArrayList<>();
         try (NDManager m = LeapEngine.newManager()) {
             Engine.getEngine("PyTorch").setRandomSeed(0);
-            LinearAttention leap = LinearAttention.builder().setHeadDim(D).optHidden(HIDDEN).build();
+            LinearAttention leap = LinearAttention.builder().setHeadDim(D).optLeapHidden(HIDDEN).build();
             leap.initialize(m, DataType.FLOAT32);
             SoftmaxAttention soft = SoftmaxAttention.builder().build();
             ModelConfig lmConfig = ModelConfig.builder().setVocabSize(80).setMaxLength(128).build(); // the CLI's LM

@@ -411,7 +411,7 @@ public final class VectorCheck {
     }
 
     private LinearAttention leapBlock(int d, int hidden, Double clamp, JsonObject lq, JsonObject lk) {
-        LinearAttention blk = LinearAttention.builder().setKind(AttentionKind.LEAP).setHeadDim(d).optHidden(hidden)
+        LinearAttention blk = LinearAttention.builder().setKind(AttentionKind.LEAP).setHeadDim(d).optLeapHidden(hidden)
                 .optClamp(clamp).build();
         blk.initialize(manager, dataType);
         load(blk.queryModule(), lq);

@@ -62,7 +62,7 @@ public final class Corpora {
                 return file;
             }
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
+            Path tmp = AtomicFiles.newTemporary(file); // readable as the umask allows
             try {
                 Files.write(tmp, bytes);
                 Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,

@@ -122,6 +122,7 @@ public final class DecoderLM extends AbstractBlock {
      * null): the inspection hook under {@code org.leapformer.inspect}.
      */
     public NDArray logits(ParameterStore ps, NDArray ids, Form form, boolean training, LayerProbe probe) {
+        requireInitialized();
         List<AttentionState> states = new ArrayList<>(Collections.nCopies(config.layers(), null));
         NDArray out = run(ps, ids, 0, states, form, training, probe);
         for (AttentionState s : states) {
@@ -163,6 +164,7 @@ public final class DecoderLM extends AbstractBlock {
      * @param batch B, the number of sequences decoded together
      */
     public Session newSession(NDManager manager, long batch) {
+        requireInitialized();
         return new Session(manager, batch);
     }
 
@@ -184,6 +186,7 @@ public final class DecoderLM extends AbstractBlock {
         Checks.require(prompt.length + (long) maxNewTokens <= config.lengthLimit(), "new tokens",
                 "prompt + new <= " + config.lengthLimit() + " (" + config.lengthLimitReason() + ")",
                 prompt.length + " + " + maxNewTokens);
+        requireInitialized();
         Sampling.Picker picker = sampling.picker();
         int[] out = new int[maxNewTokens];
         if (maxNewTokens == 0) {
@@ -230,6 +233,10 @@ public final class DecoderLM extends AbstractBlock {
         }
     }
 
+    private void requireInitialized() {
+        Checks.initialized(this, toString(), "initialize(manager, dataType[, seed])");
+    }
+
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
             PairList<String, Object> params) {
@@ -242,8 +249,15 @@ public final class DecoderLM extends AbstractBlock {
     }
 
     @Override
+    public void loadParameters(NDManager manager, DataInputStream is) throws IOException, MalformedModelException {
+        super.loadParameters(manager, is);
+        BlockVersions.afterLoad(this);
+    }
+
+    @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
         BlockVersions.require("DecoderLM", VERSION, loadVersion);
+        readInputShapes(is); // what AbstractBaseBlock.saveMetadata wrote after the version
     }
 
     @Override

@@ -103,6 +103,7 @@ public final class EncoderClassifier extends AbstractBlock {
 
     /** Logits (B, C), showing every layer to a probe (or null): the inspection hook. */
     public NDArray logits(ParameterStore ps, NDArray ids, boolean training, LayerProbe probe) {
+        Checks.initialized(this, toString(), "initialize(manager, dataType[, seed])");
         long n = ids.getShape().get(1);
         Checks.require(n > 0, "sequence length", "at least 1 token", n);
         Checks.require(n <= config.lengthLimit(), "sequence length", "at most " + config.lengthLimit() + " tokens ("
@@ -135,8 +136,15 @@ public final class EncoderClassifier extends AbstractBlock {
     }
 
     @Override
+    public void loadParameters(NDManager manager, DataInputStream is) throws IOException, MalformedModelException {
+        super.loadParameters(manager, is);
+        BlockVersions.afterLoad(this);
+    }
+
+    @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
         BlockVersions.require("EncoderClassifier", VERSION, loadVersion);
+        readInputShapes(is); // what AbstractBaseBlock.saveMetadata wrote after the version
     }
 
     @Override

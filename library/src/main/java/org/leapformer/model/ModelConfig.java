@@ -141,9 +141,7 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
         }
         LinearAttention.Builder b = LinearAttention.builder().setKind(kind).setHeadDim(headDim).optClamp(clamp)
                 .optChunkSize(chunkSize).optForm(trainingForm).optCausal(causal);
-        if (leapHidden != null) {
-            b.optHidden(leapHidden);
-        }
+        b.optLeapHidden(leapHidden);
         if (causal && kind == AttentionKind.COSFORMER) {
             b.optSequenceLength(maxLength).optCosformerLength(cosformerLength);
         }
@@ -277,6 +275,10 @@ public record ModelConfig(AttentionKind kind, int vocabSize, int maxLength, int 
             return this;
         }
 
+        /**
+         * LeaP hidden size h ≥ 1, or null for head_dim/4 (the default); the same knob as
+         * {@link LinearAttention.Builder#optLeapHidden}.
+         */
         public Builder optLeapHidden(Integer hidden) {
             this.leapHidden = hidden;
             return this;

@@ -225,8 +225,15 @@ public final class MultiHeadAttention extends AbstractBlock {
     }
 
     @Override
+    public void loadParameters(NDManager manager, DataInputStream is) throws IOException, MalformedModelException {
+        super.loadParameters(manager, is);
+        BlockVersions.afterLoad(this);
+    }
+
+    @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
         BlockVersions.require("MultiHeadAttention", VERSION, loadVersion);
+        readInputShapes(is); // what AbstractBaseBlock.saveMetadata wrote after the version
     }
 
     @Override

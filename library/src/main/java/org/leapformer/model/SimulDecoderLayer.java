@@ -169,7 +169,14 @@ public final class SimulDecoderLayer extends AbstractBlock {
     }
 
     @Override
+    public void loadParameters(NDManager manager, DataInputStream is) throws IOException, MalformedModelException {
+        super.loadParameters(manager, is);
+        BlockVersions.afterLoad(this);
+    }
+
+    @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
         BlockVersions.require("SimulDecoderLayer", VERSION, loadVersion);
+        readInputShapes(is); // what AbstractBaseBlock.saveMetadata wrote after the version
     }
 }

@@ -151,6 +151,7 @@ public final class SimulTranslator extends AbstractBlock {
     /** As above in a given form: QUADRATIC is the masked reference, CHUNKED the training form. */
     public NDArray logits(ParameterStore ps, NDArray source, NDArray sourceMask, NDArray target, long k, Form form,
             boolean training) {
+        requireInitialized();
         checkIds("source", source);
         checkIds("target", target);
         Checks.require(source.getShape().get(0) == target.getShape().get(0), "target batch",
@@ -222,6 +223,10 @@ public final class SimulTranslator extends AbstractBlock {
         }
     }
 
+    private void requireInitialized() {
+        Checks.initialized(this, toString(), "initialize(manager, dataType[, seed])");
+    }
+
     private void checkIds(String what, NDArray ids) {
         Checks.require(ids.getShape().dimension() == 2 && ids.getShape().get(1) > 0, what + " ids",
                 "(B, N) with N >= 1", ids.getShape());
@@ -232,6 +237,7 @@ public final class SimulTranslator extends AbstractBlock {
      * A streaming decoder for B sequences: states on a sub-manager of {@code manager}. Close it.
      */
     public Stream newStream(NDManager manager, long batch) {
+        requireInitialized();
         return new Stream(manager, batch);
     }
 
@@ -248,8 +254,15 @@ public final class SimulTranslator extends AbstractBlock {
     }
 
     @Override
+    public void loadParameters(NDManager manager, DataInputStream is) throws IOException, MalformedModelException {
+        super.loadParameters(manager, is);
+        BlockVersions.afterLoad(this);
+    }
+
+    @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
         BlockVersions.require("SimulTranslator", VERSION, loadVersion);
+        readInputShapes(is); // what AbstractBaseBlock.saveMetadata wrote after the version
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.leapformer.nn;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -123,8 +124,15 @@ public final class LeapModule extends AbstractBlock {
     }
 
     @Override
+    public void loadParameters(NDManager manager, DataInputStream is) throws IOException, MalformedModelException {
+        super.loadParameters(manager, is);
+        BlockVersions.afterLoad(this);
+    }
+
+    @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
         BlockVersions.require("LeaP module", VERSION, loadVersion);
+        readInputShapes(is); // what AbstractBaseBlock.saveMetadata wrote after the version
     }
 
     /** Convenience for tests and tools: the parameter arrays in the nn.Linear layout, by name. */

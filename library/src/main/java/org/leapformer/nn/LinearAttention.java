@@ -192,6 +192,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
     }
 
     private NDArray proportions(ParameterStore ps, NDArray x, long offset, boolean training, boolean query) {
+        requireInitialized();
         Checks.rank(query ? "q" : "k", x, 4, "(B, H, N, D)");
         checkHeadDim(query ? "q" : "k", x);
         checkParameterType(query ? "q" : "k", x);
@@ -222,6 +223,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
      */
     public AttentionOutput<LinearState> bidirectionalWithState(ParameterStore ps, NDArray q, NDArray k, NDArray v,
             NDArray keyMask, boolean training) {
+        requireInitialized();
         Checks.qkv(q, k, v, false);
         checkHeadDim("q", q);
         checkParameterType("q", q);
@@ -236,6 +238,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
     @Override
     public AttentionOutput<LinearState> causal(ParameterStore ps, NDArray q, NDArray k, NDArray v, LinearState state,
             Form form, boolean training) {
+        requireInitialized();
         Checks.qkv(q, k, v, true);
         checkHeadDim("q", q);
         checkParameterType("q", q);
@@ -270,6 +273,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
      */
     public LinearState extendSource(ParameterStore ps, LinearState state, NDArray k, NDArray v, NDArray keyMask,
             boolean training) {
+        requireInitialized();
         Checks.kv(k, v);
         checkHeadDim("k", k);
         checkParameterType("k", k);
@@ -288,6 +292,7 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
      * @return (B, H, N, Dv)
      */
     public NDArray readSource(ParameterStore ps, LinearState source, NDArray q, boolean training) {
+        requireInitialized();
         Checks.rank("q", q, 4, "(B, H, N, D)");
         checkHeadDim("q", q);
         Checks.require(source != null, "source state", "a state from extendSource", "null");
@@ -306,6 +311,13 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
         if (kind == AttentionKind.COSFORMER) {
             throw new IllegalStateException("streaming cross-attention: expected LEAP or RELU_LINEAR, found COSFORMER "
                     + "(its proportions i/N need the final lengths of source and target)");
+        }
+    }
+
+    /** A LEAP attention has parameters (its two LeaP modules): they need values before any forward. */
+    private void requireInitialized() {
+        if (leapQ != null) {
+            Checks.initialized(this, toString(), "initialize(manager, dataType)");
         }
     }
 
@@ -386,8 +398,15 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
     }
 
     @Override
+    public void loadParameters(NDManager manager, DataInputStream is) throws IOException, MalformedModelException {
+        super.loadParameters(manager, is);
+        BlockVersions.afterLoad(this);
+    }
+
+    @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
         BlockVersions.require("LinearAttention", VERSION, loadVersion);
+        readInputShapes(is); // what AbstractBaseBlock.saveMetadata wrote after the version
     }
 
     @Override
@@ -422,10 +441,23 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
             return this;
         }
 
-        /** LeaP hidden size h ≥ 1 (default head_dim/4 as in fairseq; 1 = sigmoid(W x + b)). */
-        public Builder optHidden(int hidden) {
+        /**
+         * LeaP hidden size h ≥ 1, or null for the default head_dim/4 as in fairseq (1 =
+         * sigmoid(W x + b)); the same knob as {@link org.leapformer.model.ModelConfig.Builder#optLeapHidden}.
+         */
+        public Builder optLeapHidden(Integer hidden) {
             this.hidden = hidden;
             return this;
+        }
+
+        /**
+         * LeaP hidden size h.
+         *
+         * @deprecated use {@link #optLeapHidden(Integer)}, the name {@code ModelConfig.Builder} gives the same knob
+         */
+        @Deprecated
+        public Builder optHidden(int hidden) {
+            return optLeapHidden(hidden);
         }
 
         /** Denominator clamp (default 0.1 as fairseq); null for none (as the LRA code). */

@@ -3,6 +3,7 @@ package org.leapformer.nn;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
@@ -104,8 +105,15 @@ public final class SoftmaxAttention extends AbstractBlock implements AttentionCo
     }
 
     @Override
+    public void loadParameters(NDManager manager, DataInputStream is) throws IOException, MalformedModelException {
+        super.loadParameters(manager, is);
+        BlockVersions.afterLoad(this);
+    }
+
+    @Override
     public void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
         BlockVersions.require("SoftmaxAttention", VERSION, loadVersion);
+        readInputShapes(is); // what AbstractBaseBlock.saveMetadata wrote after the version
     }
 
     @Override

@@ -3,6 +3,9 @@ package org.leapformer.ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
 
 /**
  * Argument checks that run in Java before any native call, so bad input gives a message naming
@@ -178,6 +181,26 @@ public final class Checks {
             case BFLOAT16, FLOAT32 -> "3.4e38";
             default -> "1.8e308";
         };
+    }
+
+    /**
+     * Checks that every parameter of a block (and of its children) has a value, before a forward
+     * that would otherwise stop at DJL's bare "The array for parameter ... has not been
+     * initialized". Java only, no native call: one walk over the parameter list.
+     *
+     * @param block the block about to run
+     * @param name how the message names it, e.g. its {@code toString()}
+     * @param initialize the call that initialises it, e.g. {@code "initialize(manager, dataType[, seed])"}
+     * @throws IllegalStateException naming the block, its first parameter without a value and the call to make
+     */
+    public static void initialized(Block block, String name, String initialize) {
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            if (!p.getValue().isInitialized()) {
+                throw new IllegalStateException(name + ": expected an initialised block, found parameter '"
+                        + p.getKey() + "' without a value; call " + initialize
+                        + " first (or load saved parameters into it)");
+            }
+        }
     }
 
     /**

@@ -174,7 +174,7 @@ public final class Checkpoint {
         meta.add("sha256", sha);
 
         org.leapformer.data.AtomicFiles.removeStaleTemporaries(target); // left by a process killed mid-write
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        Path tmp = org.leapformer.data.AtomicFiles.newTemporary(target); // readable as the umask allows
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
                     OutputStream os = java.nio.channels.Channels.newOutputStream(ch);
@@ -186,6 +186,7 @@ public final class Checkpoint {
                 zip.flush();
                 ch.force(true);
             }
+            org.leapformer.data.AtomicFiles.keepPermissions(target, tmp);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);

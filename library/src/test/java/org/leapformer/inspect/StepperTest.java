@@ -244,7 +244,7 @@ class StepperTest extends ManagedTest {
     void aLayerStepsThroughASequenceInOneCallAndMatchesTheOtherForms() {
         try (NDManager m = manager.newSubManager()) {
             TestSupport.seed(34);
-            LinearAttention attention = LinearAttention.builder().setHeadDim(8).optHidden(4).optChunkSize(4).build();
+            LinearAttention attention = LinearAttention.builder().setHeadDim(8).optLeapHidden(4).optChunkSize(4).build();
             attention.initialize(m, DataType.FLOAT32);
             NDArray q = m.randomNormal(new Shape(2, 3, 11, 8));
             NDArray k = m.randomNormal(new Shape(2, 3, 11, 8));

@@ -315,7 +315,7 @@ class SeededInitialisationTest extends ManagedTest {
     @Test
     void reinitialiseDrawsInPlaceAndKeepsTheArraysTrainable() {
         try (NDManager m = manager.newSubManager()) {
-            LinearAttention block = LinearAttention.builder().setKind(AttentionKind.LEAP).setHeadDim(8).optHidden(4)
+            LinearAttention block = LinearAttention.builder().setKind(AttentionKind.LEAP).setHeadDim(8).optLeapHidden(4)
                     .build();
             block.initialize(m, DataType.FLOAT32);
             List<NDArray> arrays = new ArrayList<>();

@@ -25,7 +25,7 @@ import org.leapformer.nn.SoftmaxAttention;
 class BadInputTest extends ManagedTest {
 
     private static LinearAttention leap(NDManager m) {
-        LinearAttention a = LinearAttention.builder().setHeadDim(4).optHidden(2).build();
+        LinearAttention a = LinearAttention.builder().setHeadDim(4).optLeapHidden(2).build();
         a.initialize(m, DataType.FLOAT32);
         return a;
     }
@@ -85,7 +85,7 @@ class BadInputTest extends ManagedTest {
     @Test
     void aHalfPrecisionLayerTakesHalfPrecisionInputs() {
         try (NDManager m = manager.newSubManager()) {
-            LinearAttention a = LinearAttention.builder().setHeadDim(4).optHidden(2).build();
+            LinearAttention a = LinearAttention.builder().setHeadDim(4).optLeapHidden(2).build();
             a.initialize(m, DataType.FLOAT16);
             NDArray h = x(m, DataType.FLOAT16, 1, 1, 3, 4);
             AttentionOutput<LinearState> r = a.causal(h, h, h, null, Form.CHUNKED);
@@ -146,7 +146,7 @@ class BadInputTest extends ManagedTest {
             refused(() -> relu.causal(big, big, big, null, Form.CHUNKED), "RELU_LINEAR causal attention (CHUNKED)");
             // the same values in float64 are fine
             NDArray big64 = big.toType(DataType.FLOAT64, false);
-            LinearAttention a64 = LinearAttention.builder().setHeadDim(4).optHidden(2).build();
+            LinearAttention a64 = LinearAttention.builder().setHeadDim(4).optLeapHidden(2).build();
             a64.initialize(m, DataType.FLOAT64);
             AttentionOutput<LinearState> r = a64.causal(big64, big64, big64, null, Form.CHUNKED);
             TestSupport.assertFinite(r.output(), "float64 output");

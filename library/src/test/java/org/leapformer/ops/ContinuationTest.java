@@ -111,7 +111,7 @@ class ContinuationTest extends ManagedTest {
             NDArray k = normal(m, t, 0, 1, 2, n, 8);
             NDArray v = normal(m, t, 0, 1, 2, n, 8);
             NDArray r = normal(m, t, 0, 1, 2, n, 8);
-            LinearAttention attn = LinearAttention.builder().setHeadDim(8).optHidden(3).optChunkSize(8).build();
+            LinearAttention attn = LinearAttention.builder().setHeadDim(8).optLeapHidden(3).optChunkSize(8).build();
             attn.initialize(m, t);
             var full = gradients(m, attn, new NDList(q, k, v), r, in -> {
                 AttentionOutput<LinearState> o = attn.causal(new ParameterStore(m, false), in.get(0), in.get(1),

@@ -51,7 +51,7 @@ class FormsAgreementTest extends ManagedTest {
             NDArray k = normal(m, t, shift, 2, 3, n, 8);
             NDArray v = normal(m, t, 0, 2, 3, n, 5);
             NDArray r = normal(m, t, 0, 2, 3, n, 5);
-            LinearAttention attn = LinearAttention.builder().setKind(AttentionKind.LEAP).setHeadDim(8).optHidden(hidden)
+            LinearAttention attn = LinearAttention.builder().setKind(AttentionKind.LEAP).setHeadDim(8).optLeapHidden(hidden)
                     .optClamp(clamp).optChunkSize(chunk).build();
             attn.initialize(m, t);
             ParameterStore ps = new ParameterStore(m, false);

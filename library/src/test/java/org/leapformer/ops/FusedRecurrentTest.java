@@ -31,7 +31,7 @@ class FusedRecurrentTest extends ManagedTest {
     private static LinearAttention attention(NDManager m, AttentionKind kind, int hidden, Double clamp, long n) {
         LinearAttention.Builder b = LinearAttention.builder().setKind(kind).setHeadDim(8).optClamp(clamp);
         if (hidden > 0) {
-            b.optHidden(hidden);
+            b.optLeapHidden(hidden);
         }
         if (kind == AttentionKind.COSFORMER) {
             b.optSequenceLength(n);

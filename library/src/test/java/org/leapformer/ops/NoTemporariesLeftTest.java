@@ -187,7 +187,7 @@ class NoTemporariesLeftTest extends ManagedTest {
     private static LinearAttention linear(NDManager m, AttentionKind kind) {
         LinearAttention.Builder b = LinearAttention.builder().setKind(kind).setHeadDim(8).optChunkSize(16);
         if (kind == AttentionKind.LEAP) {
-            b.optHidden(4);
+            b.optLeapHidden(4);
         }
         if (kind == AttentionKind.COSFORMER) {
             b.optSequenceLength(2L * N);

@@ -75,7 +75,7 @@ class NormalisationTest extends ManagedTest {
             NDArray q = normal(m, t, 0, 1, 3, 33, 8);
             NDArray k = normal(m, t, 0, 1, 3, 33, 8);
             NDArray v = normal(m, t, 0, 1, 3, 33, 8);
-            LinearAttention attn = LinearAttention.builder().setHeadDim(8).optHidden(1).optChunkSize(8).build();
+            LinearAttention attn = LinearAttention.builder().setHeadDim(8).optLeapHidden(1).optChunkSize(8).build();
             attn.initialize(m, t);
             var reference = TestSupport.gradients(m, attn, new NDList(q, k, v), v, in -> forward(attn, m, in));
             for (int i = 0; i < 15; i++) {

@@ -1,5 +1,6 @@
 package org.leapformer.ops;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,11 +91,23 @@ class ValidationTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation")
+    void theDeprecatedOptHiddenSetsTheLeapHidden() {
+        assertEquals(3,
+                LinearAttention.builder().setHeadDim(8).optHidden(3).build().hidden());
+        assertEquals(3,
+                LinearAttention.builder().setHeadDim(8).optLeapHidden(3).build().hidden());
+        assertEquals(2,
+                LinearAttention.builder().setHeadDim(8).optLeapHidden(null).build().hidden(), "null: D/4");
+        refused(() -> LinearAttention.builder().setHeadDim(4).optHidden(0).build(), "hidden size", "h >= 1", "0");
+    }
+
+    @Test
     void nonPositiveChunkSizesAndHiddenSizesAreRefusedAtBuildTime() {
         refused(() -> LinearAttention.builder().setHeadDim(4).optChunkSize(0).build(), "chunk size",
                 "positive number of tokens", "0");
         refused(() -> LinearAttention.builder().setHeadDim(4).optChunkSize(-3).build(), "chunk size", "-3");
-        refused(() -> LinearAttention.builder().setHeadDim(4).optHidden(0).build(), "hidden size", "h >= 1", "0");
+        refused(() -> LinearAttention.builder().setHeadDim(4).optLeapHidden(0).build(), "hidden size", "h >= 1", "0");
         refused(() -> new LeapModule(4, 0), "hidden size", "0");
         refused(() -> LinearAttention.builder().build(), "head dimension", "setHeadDim", "-1");
         refused(() -> LinearAttention.builder().setHeadDim(4).optClamp(-0.1).build(), "clamp", "-0.1");

@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -199,6 +200,13 @@ class ResumeAndCheckpointTest {
             assertEquals(3, ck.progress().step());
             assertEquals(config(), ck.modelConfig());
             assertFalse(Double.isFinite(ck.progress().best()), "no evaluation yet");
+            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                Path plain = dir.resolve("plain");
+                Files.writeString(plain, "x");
+                assertEquals(Files.getPosixFilePermissions(plain),
+                        Files.getPosixFilePermissions(dir.resolve("latest.ckpt")),
+                        "a checkpoint is as readable as a plain file written there (the umask's permissions)");
+            }
         }
     }
 }
