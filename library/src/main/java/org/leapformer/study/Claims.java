@@ -414,6 +414,8 @@ public final class Claims {
         List<String> otherBetter = new ArrayList<>();
         List<String> neither = new ArrayList<>();
         List<String> undecided = new ArrayList<>();
+        List<String> hintLeap = new ArrayList<>();
+        List<String> hintOther = new ArrayList<>();
         for (Row r : rows) {
             JsonObject p = r.task().pair(LEAP, other, r.metric());
             JsonObject d = r.task().discrimination(r.metric());
@@ -422,6 +424,11 @@ public final class Claims {
             String where = r.task().name() + " " + r.label();
             if (!decides || p == null) {
                 undecided.add(where);
+                if (better.equals(LEAP)) {
+                    hintLeap.add(where);
+                } else if (better.equals(other)) {
+                    hintOther.add(where);
+                }
             } else if (better.equals(LEAP)) {
                 leapBetter.add(where);
             } else if (better.equals(other)) {
@@ -468,6 +475,12 @@ public final class Claims {
         if (!undecided.isEmpty()) {
             b.append(" Not deciding (the task cannot tell the methods apart, or the pair was not recorded): ")
                     .append(String.join("; ", undecided)).append('.');
+            if (!hintLeap.isEmpty() || !hintOther.isEmpty()) {
+                b.append(" Among those, the paired interval excludes 0 for LeaP on ")
+                        .append(hintLeap.isEmpty() ? "none" : String.join("; ", hintLeap)).append(" and for ")
+                        .append(other).append(" on ").append(hintOther.isEmpty() ? "none" : String.join("; ", hintOther))
+                        .append(": an indication, not a verdict.");
+            }
         }
         return b.append('\n').toString();
     }
@@ -509,8 +522,8 @@ public final class Claims {
     /**
      * The figures of the page, by file name (docs/figures/): {@code claims-latency-FAMILY.svg}
      * (BLEU against average lagging, one line per method, ± one seed SD) and
-     * {@code claims-throughput-TASK.svg} (test metric against training tokens/s, one point per
-     * method, ± one seed SD).
+     * {@code claims-throughput-TASK.svg} for each task timed at long inputs (test metric against
+     * training tokens/s at the longest, one point per method, ± one seed SD).
      */
     public Map<String, String> figures() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -537,7 +550,10 @@ public final class Claims {
         for (Task t : tasks()) {
             // as the paper's LRA figure: the speed at the longest inputs timed, else at the task's own
             List<Integer> lengths = longLengths(t);
-            Integer longest = lengths.isEmpty() ? null : lengths.get(lengths.size() - 1);
+            if (lengths.isEmpty()) { // only the tasks timed at long inputs: the figure is about those
+                continue;
+            }
+            Integer longest = lengths.get(lengths.size() - 1);
             List<SvgChart.Series> series = new ArrayList<>();
             for (String m : t.methods()) {
                 JsonObject mo = t.method(m);
@@ -564,7 +580,7 @@ public final class Claims {
         return e == null || e.isJsonNull() ? Double.NaN : e.getAsDouble();
     }
 
-    /** The verdict of a claim section, without the list of rows that did not decide. */
+    /** The verdict of a claim section, without the list of rows that did not decide (but with the indications). */
     private static String conclusion(String section) {
         int v = section.indexOf("**Verdict.** ");
         if (v < 0) {
@@ -572,7 +588,12 @@ public final class Claims {
         }
         String text = section.substring(v + "**Verdict.** ".length()).strip();
         int not = text.indexOf(" Not deciding");
-        return not >= 0 ? text.substring(0, not) : text;
+        if (not < 0) {
+            return text;
+        }
+        int hint = text.indexOf(" Among those, ");
+        return text.substring(0, not) + (hint >= 0 ? " On tasks that cannot decide, the paired interval excludes 0"
+                + text.substring(hint + " Among those, the paired interval excludes 0".length()) : "");
     }
 
     /** BLEU against average lagging of every simul*-waitK task, per method. */
@@ -623,7 +644,8 @@ public final class Claims {
                         + "after warm-up, input tokens per second), at the task's own input length and at longer "
                         + "inputs (the same model on LRA-length ListOps, the language model on windows of 16× its "
                         + "own), where linear attention is meant to pay off. The quality is the task's, at its "
-                        + "own length.\n\n");
+                        + "own length. Each speed is one timing (the median of the timed steps): compare large "
+                        + "ratios, not small differences (how much repeated timings moved: docs/studies.md).\n\n");
         boolean any = false;
         for (Task t : tasks()) {
             boolean timed = t.methods().stream().anyMatch(m -> t.method(m).has("throughput"));

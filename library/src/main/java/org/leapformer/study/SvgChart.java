@@ -107,7 +107,8 @@ final class SvgChart {
             return new double[] {0, 1};
         }
         double pad = hi > lo ? (hi - lo) / 10 : Math.max(1e-9, Math.abs(lo) / 10 + 1e-3);
-        return new double[] {lo - pad, hi + pad};
+        // non-negative data (speeds, BLEU, lagging) keeps a non-negative axis
+        return new double[] {lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad};
     }
 
     private static String tick(double v, double[] r) {

@@ -74,6 +74,17 @@ class ClaimsTest {
         public Throughput throughput(String method, Scale scale, long dataSeed, int warmup, int timed, Path work) {
             return new Throughput(method.equals("softmax") ? 0.02 : 0.01, 0.009, 1000, warmup, timed);
         }
+
+        @Override
+        public List<Integer> longThroughputLengths(Scale scale) {
+            return List.of(512);
+        }
+
+        @Override
+        public Throughput throughputAt(String method, Scale scale, long dataSeed, int length, int warmup, int timed,
+                Path work) {
+            return new Throughput(method.equals("softmax") ? 1.0 : 0.05, 0.04, 2 * length, warmup, timed);
+        }
     }
 
     static JsonObject study;
@@ -114,8 +125,13 @@ class ClaimsTest {
         // the discrimination table: lm loss separates relu (worst) from softmax (best) by many SDs
         assertTrue(page.contains("| lm | loss | softmax | relu |"), page);
         // throughput: timed, and figures for it
-        assertTrue(page.contains("| leap | 2.0060 ± 0.0055 | 100,000 | 100.00 | 100 |"), page);
+        // at 512 tokens: 1024 tokens a step, 0.05 s (20,480 tokens/s), softmax 1 s (1,024)
+        assertTrue(page.contains("| method | test loss | tokens/s | steps/s | tokens/s at 512 tokens | parameters |"),
+                page);
+        assertTrue(page.contains("| leap | 2.0060 ± 0.0055 | 100,000 | 100.00 | 20,480 | 100 |"), page);
+        assertTrue(page.contains("| softmax | 1.9060 ± 0.0055 | 50,000 | 50.00 | 1,024 | 100 |"), page);
         assertTrue(claims().figures().containsKey("claims-throughput-lm.svg"));
+        assertTrue(claims().figures().get("claims-throughput-lm.svg").contains("at 512-token inputs"));
         assertTrue(claims().figures().get("claims-throughput-lm.svg").startsWith("<svg "));
         assertEquals(page, claims().markdown(), "a pure function of the records");
     }
