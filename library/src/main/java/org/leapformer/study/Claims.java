@@ -751,8 +751,10 @@ public final class Claims {
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String body = fragment(m.group(1));
-            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement("<!-- claims:" + m.group(1) + " -->\n"
-                    + body + (body.endsWith("\n") ? "" : "\n") + "<!-- /claims -->"));
+            // blank lines around the body: a markdown renderer that runs an HTML block on to the next
+            // blank line (Jupyter's) would otherwise show the table as raw text
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement("<!-- claims:" + m.group(1) + " -->\n\n"
+                    + body + (body.endsWith("\n") ? "" : "\n") + "\n<!-- /claims -->"));
         }
         m.appendTail(out);
         return out.toString();

@@ -141,9 +141,10 @@ class ClaimsTest {
         Claims c = claims();
         String text = "intro 1.23\n<!-- claims:task:lm -->\n| stale | 9.99 |\n<!-- /claims -->\nafter 4.56\n";
         String updated = c.updateBlocks(text);
-        assertTrue(updated.startsWith("intro 1.23\n<!-- claims:task:lm -->\nA known function of the run.\n\n"
+        // blank lines around the body, so that Jupyter's markdown does not run the comment on into the table
+        assertTrue(updated.startsWith("intro 1.23\n<!-- claims:task:lm -->\n\nA known function of the run.\n\n"
                 + "| method | learning rate | test loss"), updated);
-        assertTrue(updated.endsWith("<!-- /claims -->\nafter 4.56\n"), updated);
+        assertTrue(updated.endsWith(").\n\n<!-- /claims -->\nafter 4.56\n"), updated);
         assertFalse(updated.contains("9.99"));
         assertTrue(updated.contains("| softmax | 0.001 (grid edge) | 1.9060 ± 0.0055 | 100 |"), updated);
         // the rate each method chose is an end of the grid {1e-3, 3e-3}: the best tried, not shown to be the best
