@@ -36,6 +36,8 @@ public record GenerationOptions(int maxNewTokens, Sampling sampling) {
     /**
      * Checks the options.
      *
+     * @param maxNewTokens tokens added after the prompt, at least 0
+     * @param sampling how each token is picked, not null
      * @throws IllegalArgumentException for a negative count or no sampling
      */
     public GenerationOptions {
