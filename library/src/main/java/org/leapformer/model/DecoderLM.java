@@ -193,19 +193,7 @@ public final class DecoderLM extends AbstractBlock {
             return out;
         }
         if (useJvmDecoder && JvmDecoder.supports(this)) { // the fused recurrent path: no native call per token
-            JvmDecoder decoder = JvmDecoder.of(this);
-            JvmDecoder.State state = decoder.newState();
-            float[] last = null;
-            for (int id : prompt) {
-                last = decoder.step(state, id);
-            }
-            for (int t = 0; t < maxNewTokens; t++) {
-                out[t] = picker.pick(last);
-                if (t + 1 < maxNewTokens) {
-                    last = decoder.step(state, out[t]);
-                }
-            }
-            return out;
+            return JvmDecoder.of(this).generate(prompt, maxNewTokens, sampling);
         }
         try (NDManager m = manager.newSubManager(); Session session = newSession(m, 1)) {
             float[] last;

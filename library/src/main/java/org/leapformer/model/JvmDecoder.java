@@ -145,6 +145,44 @@ public final class JvmDecoder {
         }
     }
 
+    /**
+     * Generates tokens after a prompt from a fresh state, as {@link DecoderLM#generate} does on the
+     * CPU. The decoder is read-only once made: several threads may call this (and {@link #step} on
+     * states of their own) at once.
+     *
+     * @param prompt token ids, at least one
+     * @param maxNewTokens how many tokens to add (prompt + new within the model's length limit)
+     * @param sampling how each token is picked (a new picker per call: seeded draws repeat)
+     * @return the new tokens
+     * @throws IllegalArgumentException for an empty prompt, ids outside the vocabulary, or a length
+     *     past the model's limit
+     */
+    public int[] generate(int[] prompt, int maxNewTokens, Sampling sampling) {
+        Checks.require(prompt != null && prompt.length > 0, "prompt", "at least one token", prompt == null ? "null" : 0);
+        Checks.ids("prompt", prompt, config.vocabSize(), "the vocabulary");
+        Checks.require(maxNewTokens >= 0, "new tokens", "a count >= 0", maxNewTokens);
+        Checks.require(prompt.length + (long) maxNewTokens <= config.lengthLimit(), "new tokens",
+                "prompt + new <= " + config.lengthLimit() + " (" + config.lengthLimitReason() + ")",
+                prompt.length + " + " + maxNewTokens);
+        Sampling.Picker picker = sampling.picker();
+        int[] out = new int[maxNewTokens];
+        if (maxNewTokens == 0) {
+            return out;
+        }
+        State state = newState();
+        float[] last = null;
+        for (int id : prompt) {
+            last = step(state, id);
+        }
+        for (int t = 0; t < maxNewTokens; t++) {
+            out[t] = picker.pick(last);
+            if (t + 1 < maxNewTokens) {
+                last = step(state, out[t]);
+            }
+        }
+        return out;
+    }
+
     /** An empty decoding state (position 0). */
     public State newState() {
         return new State();
