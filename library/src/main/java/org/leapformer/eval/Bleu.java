@@ -13,7 +13,7 @@ import java.util.Map;
  * <p>For n = 1..4, the hypothesis n-grams and their clipped matches (each n-gram counted at most
  * as often as in the reference holding it most often) are summed over the corpus, giving
  * p_n = matches_n / total_n. BLEU = 100 · BP · (p_1 p_2 p_3 p_4)^(1/4), with BP = exp(1 − r/c)
- * when c < r and 1 otherwise; c is the hypotheses' total length and r the sum, over sentences, of
+ * when c &lt; r and 1 otherwise; c is the hypotheses' total length and r the sum, over sentences, of
  * the reference length closest to the hypothesis's (the shorter on a tie). The score is 0 when some
  * order has no match, or no n-gram at all (every hypothesis shorter than n), and when c = 0.
  *
