@@ -49,7 +49,13 @@ public final class Bleu {
         }
     }
 
-    /** Corpus BLEU with one reference per hypothesis. */
+    /**
+     * Corpus BLEU with one reference per hypothesis.
+     *
+     * @param hypotheses the hypotheses, each a list of tokens
+     * @param references one reference per hypothesis, in the same order
+     * @return the score, its n-gram precisions, brevity penalty and lengths
+     */
     public static Score corpus(List<List<String>> hypotheses, List<List<String>> references) {
         List<List<List<String>>> refs = new ArrayList<>();
         for (List<String> r : references) {
@@ -59,7 +65,13 @@ public final class Bleu {
         return corpusMulti(hypotheses, refs);
     }
 
-    /** Corpus BLEU with one or more references per hypothesis. */
+    /**
+     * Corpus BLEU with one or more references per hypothesis.
+     *
+     * @param hypotheses the hypotheses, each a list of tokens
+     * @param references the references of each hypothesis, in the same order
+     * @return the score, its n-gram precisions, brevity penalty and lengths
+     */
     public static Score corpusMulti(List<List<String>> hypotheses, List<List<List<String>>> references) {
         checkSizes(hypotheses.size(), references.size());
         long[] matches = new long[MAX_ORDER];
