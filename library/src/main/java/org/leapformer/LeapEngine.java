@@ -54,7 +54,11 @@ public final class LeapEngine {
         return s;
     }
 
-    /** The PyTorch engine, started on first call. */
+    /**
+     * The PyTorch engine, started on first call.
+     *
+     * @return the DJL engine named {@code PyTorch}
+     */
     public static Engine engine() {
         ensureInitialized();
         return Engine.getEngine("PyTorch");
@@ -93,7 +97,11 @@ public final class LeapEngine {
         return d;
     }
 
-    /** A new base manager on {@link #device()}; close it when done. */
+    /**
+     * A new base manager on {@link #device()}; close it when done.
+     *
+     * @return a new base manager on {@link #device()}
+     */
     public static NDManager newManager() {
         return NDManager.newBaseManager(device(), "PyTorch");
     }

@@ -123,7 +123,7 @@ public final class StudyTasks {
     }
 
     /**
-     * ListOps at Long Range Arena's sizes: depth <= 10, up to 10 arguments per operator, sources of
+     * ListOps at Long Range Arena's sizes: depth &lt;= 10, up to 10 arguments per operator, sources of
      * up to 2000 tokens (LRA's 500-2000), the same classifier as {@link #listOps}; test accuracy. A
      * GPU's task: at CPU budgets every method stays at the majority class (a quick size of 128
      * tokens runs in CI).

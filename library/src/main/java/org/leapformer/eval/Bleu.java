@@ -13,7 +13,7 @@ import java.util.Map;
  * <p>For n = 1..4, the hypothesis n-grams and their clipped matches (each n-gram counted at most
  * as often as in the reference holding it most often) are summed over the corpus, giving
  * p_n = matches_n / total_n. BLEU = 100 · BP · (p_1 p_2 p_3 p_4)^(1/4), with BP = exp(1 − r/c)
- * when c < r and 1 otherwise; c is the hypotheses' total length and r the sum, over sentences, of
+ * when c &lt; r and 1 otherwise; c is the hypotheses' total length and r the sum, over sentences, of
  * the reference length closest to the hypothesis's (the shorter on a tie). The score is 0 when some
  * order has no match, or no n-gram at all (every hypothesis shorter than n), and when c = 0.
  *
@@ -49,7 +49,13 @@ public final class Bleu {
         }
     }
 
-    /** Corpus BLEU with one reference per hypothesis. */
+    /**
+     * Corpus BLEU with one reference per hypothesis.
+     *
+     * @param hypotheses the hypotheses, each a list of tokens
+     * @param references one reference per hypothesis, in the same order
+     * @return the score, its n-gram precisions, brevity penalty and lengths
+     */
     public static Score corpus(List<List<String>> hypotheses, List<List<String>> references) {
         List<List<List<String>>> refs = new ArrayList<>();
         for (List<String> r : references) {
@@ -59,7 +65,13 @@ public final class Bleu {
         return corpusMulti(hypotheses, refs);
     }
 
-    /** Corpus BLEU with one or more references per hypothesis. */
+    /**
+     * Corpus BLEU with one or more references per hypothesis.
+     *
+     * @param hypotheses the hypotheses, each a list of tokens
+     * @param references the references of each hypothesis, in the same order
+     * @return the score, its n-gram precisions, brevity penalty and lengths
+     */
     public static Score corpusMulti(List<List<String>> hypotheses, List<List<List<String>>> references) {
         checkSizes(hypotheses.size(), references.size());
         long[] matches = new long[MAX_ORDER];

@@ -72,11 +72,21 @@ public final class Extrapolation {
         this.bucketLength = b.bucketLength;
     }
 
+    /**
+     * A builder with the defaults: multiples 1, 4, 16, chunked form, 8192 tokens per batch,
+     * buckets of the training length.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The multiples of the training length evaluated, in order. */
+    /**
+     * The multiples of the training length evaluated, in order.
+     *
+     * @return the multiples, distinct and positive
+     */
     public List<Integer> multiples() {
         return multiples;
     }
@@ -117,12 +127,21 @@ public final class Extrapolation {
     public record Result(String method, CosformerLength cosformerLength, int multiple, int length, int windows,
             long tokens, double loss, double accuracy, List<Bucket> buckets, String notApplicable) {
 
-        /** Whether numbers were computed. */
+        /**
+         * Whether numbers were computed.
+         *
+         * @return true unless the method does not apply (then {@code notApplicable} says why)
+         */
         public boolean applicable() {
             return notApplicable == null;
         }
 
-        /** The method with its cosFormer policy, e.g. {@code cosformer (length unknown: N = 128)}. */
+        /**
+         * The method with its cosFormer policy, e.g. {@code cosformer (length unknown: N = 128)}.
+         *
+         * @param trainingLength the training length T, used to state the cosFormer length N
+         * @return the label
+         */
         public String label(int trainingLength) {
             if (cosformerLength == null) {
                 return method;
@@ -167,7 +186,14 @@ public final class Extrapolation {
     public record Report(AttentionKind kind, Positions positions, int trainingLength, int bucketLength,
             long heldOutTokens, Form form, List<Result> results) {
 
-        /** The result of a method policy (null for a non-cosFormer model) at multiple m. */
+        /**
+         * The result of a method policy (null for a non-cosFormer model) at multiple m.
+         *
+         * @param policy the cosFormer length policy, null for a non-cosFormer model
+         * @param multiple the multiple m of the training length
+         * @return the matching result
+         * @throws IllegalArgumentException when no result matches
+         */
         public Result result(CosformerLength policy, int multiple) {
             for (Result r : results) {
                 if (r.cosformerLength() == policy && r.multiple() == multiple) {
@@ -186,6 +212,11 @@ public final class Extrapolation {
             return out;
         }
 
+        /**
+         * The report as JSON: attention, positions, lengths, form, unit and the results.
+         *
+         * @return the report as JSON: settings, then one object per result
+         */
         public JsonObject toJson() {
             JsonObject o = new JsonObject();
             o.addProperty("attention", kind.name().toLowerCase(Locale.ROOT));
@@ -201,7 +232,11 @@ public final class Extrapolation {
             return o;
         }
 
-        /** A plain-text table: one row per method policy and length, then the loss by bucket. */
+        /**
+         * A plain-text table: one row per method policy and length, then the loss by bucket.
+         *
+         * @return the table
+         */
         public String table() {
             StringBuilder s = new StringBuilder();
             s.append(String.format(Locale.ROOT, "%-40s %5s %7s %8s %9s %9s  %s%n", "method", "m", "L", "windows",
@@ -231,6 +266,7 @@ public final class Extrapolation {
      * @param tokens held-out token ids, a stream
      * @throws IllegalArgumentException when the text is too short for one window of the longest length,
      *     or an id is outside the vocabulary
+     * @return the report: one result per method policy and multiple
      */
     public Report evaluate(NDManager manager, DecoderLM model, int[] tokens) {
         Checks.require(model != null, "model", "a DecoderLM", "null");
@@ -415,7 +451,12 @@ public final class Extrapolation {
 
         private Builder() {}
 
-        /** Multiples m of the training length (default 1, 4, 16): distinct, positive. */
+        /**
+         * Multiples m of the training length (default 1, 4, 16): distinct, positive.
+         *
+         * @param multiples the multiples m
+         * @return this builder
+         */
         public Builder optMultiples(int... multiples) {
             Checks.require(multiples != null && multiples.length > 0, "multiples", "at least one m >= 1",
                     multiples == null ? "null" : "none");
@@ -428,27 +469,47 @@ public final class Extrapolation {
             return this;
         }
 
-        /** CHUNKED (default) or QUADRATIC: one parallel pass per batch; RECURRENT: token by token. */
+        /**
+         * CHUNKED (default) or QUADRATIC: one parallel pass per batch; RECURRENT: token by token.
+         *
+         * @param form the attention form
+         * @return this builder
+         */
         public Builder optForm(Form form) {
             Checks.require(form != null, "form", "QUADRATIC, CHUNKED or RECURRENT", "null");
             this.form = form;
             return this;
         }
 
-        /** Tokens per batch of windows (default 8192; at least one window per batch). */
+        /**
+         * Tokens per batch of windows (default 8192; at least one window per batch).
+         *
+         * @param batchTokens tokens per batch
+         * @return this builder
+         */
         public Builder optBatchTokens(int batchTokens) {
             Checks.require(batchTokens >= 1, "batch tokens", "at least 1", batchTokens);
             this.batchTokens = batchTokens;
             return this;
         }
 
-        /** Positions per bucket of the per-position loss (default: the training length T). */
+        /**
+         * Positions per bucket of the per-position loss (default: the training length T).
+         *
+         * @param bucketLength positions per bucket
+         * @return this builder
+         */
         public Builder optBucketLength(int bucketLength) {
             Checks.require(bucketLength >= 1, "bucket length", "at least 1", bucketLength);
             this.bucketLength = bucketLength;
             return this;
         }
 
+        /**
+         * Builds the evaluation.
+         *
+         * @return the evaluation with this builder's settings
+         */
         public Extrapolation build() {
             return new Extrapolation(this);
         }

@@ -65,6 +65,7 @@ public final class Latency {
      * out the sentences with an empty output (NaN).
      *
      * @return the mean, or NaN when every output is empty
+     * @param perSentence the sentences' AL values, NaN for an empty output
      */
     public static double mean(List<Double> perSentence) {
         double sum = 0;
@@ -78,7 +79,14 @@ public final class Latency {
         return n == 0 ? Double.NaN : sum / n;
     }
 
-    /** The delays of an ideal wait-k policy: d_i = min(k + i − 1, |x|) for i = 1..|y|. */
+    /**
+     * The delays of an ideal wait-k policy: d_i = min(k + i − 1, |x|) for i = 1..|y|.
+     *
+     * @param k the policy's k
+     * @param sourceLength |x|, the source length
+     * @param targetLength |y|, the target length
+     * @return d_1..d_|y|
+     */
     public static long[] waitK(long k, int sourceLength, int targetLength) {
         if (k < 1) {
             throw new IllegalArgumentException("wait-k lag: expected k >= 1, found " + k);

@@ -11,6 +11,9 @@ public final class Metrics {
      * The fraction of hypotheses equal to their reference, word for word.
      *
      * @throws IllegalArgumentException when the lists differ in size or are empty
+     * @param hypotheses the hypotheses, each a list of tokens
+     * @param references one reference per hypothesis, in the same order
+     * @return the fraction in [0, 1]
      */
     public static double exactMatch(List<List<String>> hypotheses, List<List<String>> references) {
         Bleu.checkSizes(hypotheses.size(), references.size());

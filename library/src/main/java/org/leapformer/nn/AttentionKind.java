@@ -11,7 +11,11 @@ public enum AttentionKind {
     /** Softmax attention scaled by 1/√D (quadratic; its causal state is a KV cache). */
     SOFTMAX;
 
-    /** Whether the kind is a linear attention with a fixed-size {@code LinearState}. */
+    /**
+     * Whether the kind is a linear attention with a fixed-size {@code LinearState}.
+     *
+     * @return true for every kind but SOFTMAX
+     */
     public boolean isLinear() {
         return this != SOFTMAX;
     }

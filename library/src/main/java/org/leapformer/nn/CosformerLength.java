@@ -19,7 +19,10 @@ package org.leapformer.nn;
  * All three agree on a sequence of exactly maxLength tokens.
  */
 public enum CosformerLength {
+    /** N = maxLength; positions past it are refused (the default). */
     CAPPED,
+    /** N = maxLength kept past the training window: p_i grows above 1 (the length unknown). */
     TRAINING,
+    /** N = the sequence's own length, given whole to one causal call (the length known). */
     KNOWN
 }

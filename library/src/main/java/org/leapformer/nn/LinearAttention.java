@@ -75,16 +75,31 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
         }
     }
 
-    /** fairseq-leapformer's choice: head_dim / 4, at least 1. */
+    /**
+     * fairseq-leapformer's choice: head_dim / 4, at least 1.
+     *
+     * @param headDim the per-head dimension D
+     * @return max(1, headDim / 4)
+     */
     public static int defaultHidden(int headDim) {
         return Math.max(1, headDim / 4);
     }
 
+    /**
+     * A builder for a linear attention block.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Initialises parameters (LeaP modules) with the given data type on the manager's device. */
+    /**
+     * Initialises parameters (LeaP modules) with the given data type on the manager's device.
+     *
+     * @param manager the manager whose device the parameters go on
+     * @param dataType the parameters' data type
+     */
     public void initialize(NDManager manager, DataType dataType) {
         Shape x = new Shape(1, 1, 1, headDim);
         initialize(manager, dataType, x, x, x);
@@ -104,38 +119,68 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
         return kind;
     }
 
-    /** D. */
+    /**
+     * D.
+     *
+     * @return the per-head dimension D
+     */
     public int headDim() {
         return headDim;
     }
 
-    /** LeaP hidden size h (meaningful for {@link AttentionKind#LEAP}). */
+    /**
+     * LeaP hidden size h (meaningful for {@link AttentionKind#LEAP}).
+     *
+     * @return h
+     */
     public int hidden() {
         return hidden;
     }
 
-    /** What a causal cosFormer takes for N (meaningful for {@link AttentionKind#COSFORMER}). */
+    /**
+     * What a causal cosFormer takes for N (meaningful for {@link AttentionKind#COSFORMER}).
+     *
+     * @return the policy
+     */
     public CosformerLength lengthPolicy() {
         return lengthPolicy;
     }
 
-    /** cosFormer's declared N, or null. */
+    /**
+     * cosFormer's declared N, or null.
+     *
+     * @return N, or null when none was declared
+     */
     public Long sequenceLength() {
         return sequenceLength;
     }
 
-    /** Feature blocks, clamp and chunk size. */
+    /**
+     * Feature blocks, clamp and chunk size.
+     *
+     * @return the spec
+     */
     public LinearSpec spec() {
         return spec;
     }
 
-    /** The LeaP module for queries; throws for other kinds. */
+    /**
+     * The LeaP module for queries; throws for other kinds.
+     *
+     * @return the query module
+     * @throws IllegalStateException when the kind is not LEAP
+     */
     public LeapModule queryModule() {
         requireLeap("a query LeaP module");
         return leapQ;
     }
 
-    /** The LeaP module for keys; throws for other kinds. */
+    /**
+     * The LeaP module for keys; throws for other kinds.
+     *
+     * @return the key module
+     * @throws IllegalStateException when the kind is not LEAP
+     */
     public LeapModule keyModule() {
         requireLeap("a key LeaP module");
         return leapK;
@@ -144,6 +189,13 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
     /**
      * An empty causal or source state for this attention, owned by a sub-manager of
      * {@code manager} (use a long-lived manager when decoding step by step).
+     *
+     * @param manager the state's arrays hang from a sub-manager of it
+     * @param batch the batch size
+     * @param heads the number of heads
+     * @param valueSize the size of each value vector
+     * @param dataType the input data type (the state uses its accumulation type)
+     * @return the zero state
      */
     public LinearState newState(NDManager manager, long batch, long heads, long valueSize, DataType dataType) {
         return LinearState.zeros(manager, batch, heads, (long) spec.blocks() * headDim, valueSize, spec.blocks(),
@@ -429,13 +481,23 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
 
         private Builder() {}
 
-        /** LEAP (default), COSFORMER or RELU_LINEAR. */
+        /**
+         * LEAP (default), COSFORMER or RELU_LINEAR.
+         *
+         * @param kind the linear attention kind
+         * @return this builder
+         */
         public Builder setKind(AttentionKind kind) {
             this.kind = kind;
             return this;
         }
 
-        /** D, the per-head dimension of q and k (required). */
+        /**
+         * D, the per-head dimension of q and k (required).
+         *
+         * @param headDim D
+         * @return this builder
+         */
         public Builder setHeadDim(int headDim) {
             this.headDim = headDim;
             return this;
@@ -444,6 +506,9 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
         /**
          * LeaP hidden size h ≥ 1, or null for the default head_dim/4 as in fairseq (1 =
          * sigmoid(W x + b)); the same knob as {@link org.leapformer.model.ModelConfig.Builder#optLeapHidden}.
+         *
+         * @param hidden h, or null for the default
+         * @return this builder
          */
         public Builder optLeapHidden(Integer hidden) {
             this.hidden = hidden;
@@ -454,37 +519,64 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
          * LeaP hidden size h.
          *
          * @deprecated use {@link #optLeapHidden(Integer)}, the name {@code ModelConfig.Builder} gives the same knob
+         * @param hidden h
+         * @return this builder
          */
         @Deprecated
         public Builder optHidden(int hidden) {
             return optLeapHidden(hidden);
         }
 
-        /** Denominator clamp (default 0.1 as fairseq); null for none (as the LRA code). */
+        /**
+         * Denominator clamp (default 0.1 as fairseq); null for none (as the LRA code).
+         *
+         * @param clamp the clamp, or null for none
+         * @return this builder
+         */
         public Builder optClamp(Double clamp) {
             this.clamp = clamp;
             return this;
         }
 
-        /** Chunk length of the chunked form (default 64; inputs of at most two chunks take the quadratic form). */
+        /**
+         * Chunk length of the chunked form (default 64; inputs of at most two chunks take the quadratic form).
+         *
+         * @param chunkSize the chunk length
+         * @return this builder
+         */
         public Builder optChunkSize(int chunkSize) {
             this.chunkSize = chunkSize;
             return this;
         }
 
-        /** Whether the block's forward is causal (default false: bidirectional). */
+        /**
+         * Whether the block's forward is causal (default false: bidirectional).
+         *
+         * @param causal whether the forward is causal
+         * @return this builder
+         */
         public Builder optCausal(boolean causal) {
             this.causal = causal;
             return this;
         }
 
-        /** The causal form of the block's forward and of {@code causal(...)} without a form (default CHUNKED). */
+        /**
+         * The causal form of the block's forward and of {@code causal(...)} without a form (default CHUNKED).
+         *
+         * @param form the causal form
+         * @return this builder
+         */
         public Builder optForm(Form form) {
             this.form = form;
             return this;
         }
 
-        /** cosFormer's N in p_i = i/N; required for causal cosFormer. */
+        /**
+         * cosFormer's N in p_i = i/N; required for causal cosFormer.
+         *
+         * @param length N
+         * @return this builder
+         */
         public Builder optSequenceLength(long length) {
             this.sequenceLength = length;
             return this;
@@ -494,13 +586,20 @@ public final class LinearAttention extends AbstractBlock implements AttentionCor
          * What a causal cosFormer takes for N past or instead of {@link #optSequenceLength} (default
          * CAPPED: the declared N, positions past it refused; TRAINING: the declared N, positions past
          * it go on with p above 1; KNOWN: each call's own length).
+         *
+         * @param policy the policy
+         * @return this builder
          */
         public Builder optCosformerLength(CosformerLength policy) {
             this.lengthPolicy = policy;
             return this;
         }
 
-        /** Validates and builds; starts the engine (logged once). */
+        /**
+         * Validates and builds; starts the engine (logged once).
+         *
+         * @return the block
+         */
         public LinearAttention build() {
             Checks.require(kind != null && kind.isLinear(), "attention kind", "LEAP, COSFORMER or RELU_LINEAR "
                     + "(SOFTMAX is SoftmaxAttention)", kind);

@@ -35,11 +35,20 @@ public final class SoftmaxAttention extends AbstractBlock implements AttentionCo
         this.causal = b.causal;
     }
 
+    /**
+     * A builder for a softmax attention block.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The logit scale, or null for 1/√D. */
+    /**
+     * The logit scale, or null for 1/√D.
+     *
+     * @return the scale, or null
+     */
     public Double scale() {
         return scale;
     }
@@ -128,18 +137,33 @@ public final class SoftmaxAttention extends AbstractBlock implements AttentionCo
 
         private Builder() {}
 
-        /** Logit scale (default 1/√D). */
+        /**
+         * Logit scale (default 1/√D).
+         *
+         * @param scale the scale, finite and positive
+         * @return this builder
+         */
         public Builder optScale(double scale) {
             this.scale = scale;
             return this;
         }
 
-        /** Whether the block's forward is causal (default false). */
+        /**
+         * Whether the block's forward is causal (default false).
+         *
+         * @param causal whether the forward is causal
+         * @return this builder
+         */
         public Builder optCausal(boolean causal) {
             this.causal = causal;
             return this;
         }
 
+        /**
+         * Validates and builds.
+         *
+         * @return the block
+         */
         public SoftmaxAttention build() {
             if (scale != null) {
                 Checks.require(Double.isFinite(scale) && scale > 0, "softmax scale", "a finite positive number", scale);
