@@ -43,12 +43,28 @@ public final class LeapTranslatorFactory implements TranslatorFactory {
      * @param arguments the criteria's arguments (a language model's {@link GenerationOptions})
      * @return the translator
      * @throws TranslateException when the types do not fit the model's type, or the arguments are invalid
+     *     (a model loaded by {@link CheckpointBlockFactory} is then closed: DJL's loader would leave it open)
      */
     @Override
     @SuppressWarnings("unchecked")
     public <I, O> Translator<I, O> newInstance(Class<I> input, Class<O> output, Model model,
             Map<String, ?> arguments) throws TranslateException {
         String type = model.getProperty(CheckpointBlockFactory.MODEL_TYPE);
+        try {
+            return translator(type, input, output, arguments);
+        } catch (TranslateException e) {
+            if (type != null) {
+                // DJL's loader leaves the model it loaded open when no translator comes back; ours holds the
+                // checkpoint's parameters, so free them here (the criteria cannot use this model)
+                model.close();
+            }
+            throw e;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <I, O> Translator<I, O> translator(String type, Class<I> input, Class<O> output,
+            Map<String, ?> arguments) throws TranslateException {
         if (input != String.class) {
             throw new TranslateException("input type: expected String, found " + input.getName());
         }

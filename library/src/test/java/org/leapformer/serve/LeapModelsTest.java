@@ -201,6 +201,25 @@ class LeapModelsTest {
     }
 
     @Test
+    void aModelNoTranslatorFitsIsClosedNotLeft() throws Exception {
+        // what DJL's loader does on a type mismatch: it loaded our model, then asks for a translator
+        ai.djl.Model model = ai.djl.Model.newInstance("lm", "PyTorch");
+        model.setProperty(CheckpointBlockFactory.MODEL_TYPE, org.leapformer.train.Tasks.LANGUAGE_MODEL);
+        NDArray held = model.getNDManager().create(new float[] {1, 2});
+        TranslateException e = assertThrows(TranslateException.class, () -> new LeapTranslatorFactory()
+                .newInstance(String.class, Classifications.class, model, Map.of()));
+        assertTrue(e.getMessage().contains("found String to Classifications"), e.getMessage());
+        assertFalse(model.getNDManager().isOpen(), "the model's arrays are freed");
+        assertTrue(held.isReleased(), "the model's arrays are freed");
+        // a model not loaded by us (no type) is the caller's: left open
+        try (ai.djl.Model other = ai.djl.Model.newInstance("x", "PyTorch")) {
+            assertThrows(TranslateException.class, () -> new LeapTranslatorFactory()
+                    .newInstance(String.class, String.class, other, Map.of()));
+            assertTrue(other.getNDManager().isOpen());
+        }
+    }
+
+    @Test
     void plainCriteriaWithDjlsOwnArgumentsLoadTheSameModel() throws Exception {
         String want = expected(Sampling.greedyDecoding(), 8).get(1);
         Criteria<String, String> c = Criteria.builder().setTypes(String.class, String.class).optModelPath(lmCkpt)
