@@ -147,9 +147,20 @@ final class Bench {
         return 0;
     }
 
+    /**
+     * Where a table was measured: the CPU model, its hardware threads and the allocator (from
+     * {@code LD_PRELOAD}; the children of {@code bench forms} and {@code decode} inherit it).
+     */
+    static String where() {
+        JsonObject m = org.leapformer.study.Machine.describe();
+        return "CPU " + m.get("cpu").getAsString() + " (" + m.get("hardwareThreads").getAsInt()
+                + " hardware threads), allocator " + m.get("allocator").getAsString();
+    }
+
     private static String meta(int threads) {
         JsonObject m = new JsonObject();
         m.addProperty("engine", LeapEngine.ensureInitialized());
+        m.addProperty("where", where());
         m.addProperty("threads", threads);
         m.addProperty("cores", Runtime.getRuntime().availableProcessors());
         m.addProperty("shape", "B=" + B + " H=" + H + " D=" + D + " float32, LeaP hidden " + HIDDEN + ", clamp 0.1");
@@ -502,7 +513,8 @@ final class Bench {
         rows.forEach(r -> idx.put(r.get("method").getAsString() + "/" + r.get("n").getAsInt() + "/"
                 + r.get("mode").getAsString(), r));
         StringBuilder s = new StringBuilder("# bench forms\n\n").append(LeapEngine.ensureInitialized())
-                .append("; ").append(threads).append(" thread(s); B=1 H=2 D=32 float32, LeaP hidden 8, clamp 0.1\n\n");
+                .append("; ").append(threads).append(" thread(s); B=1 H=2 D=32 float32, LeaP hidden 8, clamp 0.1\n")
+                .append(where()).append("\n\n");
         for (String mode : modes) {
             s.append(mode.equals("fwd") ? "forward" : "forward+backward")
                     .append(": median ms [min ms] (peak memory growth MB); ratio = softmax_causal / this\n\n");
@@ -833,7 +845,7 @@ final class Bench {
             }
         }
         StringBuilder s = new StringBuilder("# bench decode\n\n").append(LeapEngine.ensureInitialized()).append("; ")
-                .append(threads).append(" thread(s)\n\n");
+                .append(threads).append(" thread(s)\n").append(where()).append("\n\n");
         s.append("One attention layer (B=1, H=2, D=32, LeaP hidden 8), one decoded token: median µs\n\n| method |");
         contexts.forEach(c -> s.append(" context ").append(c).append(" |"));
         s.append("\n|---|").append("---|".repeat(contexts.size())).append('\n');
@@ -957,7 +969,8 @@ final class Bench {
 
     private static String trainTable(List<JsonObject> rows, long steps, long warm) {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "train: %d steps per run, the first %d not "
-                + "timed; one optimizer step, median [min] ms; input tokens/s of the median step%n%n", steps, warm));
+                + "timed; one optimizer step, median [min] ms; input tokens/s of the median step%n", steps, warm));
+        s.append(LeapEngine.ensureInitialized()).append("; ").append(where()).append("\n\n");
         s.append("| task | attention | parameters | ms per step | tokens/s |\n|---|---|---|---|---|\n");
         for (JsonObject r : rows) {
             s.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.1f [%.1f] | %,.0f |%n",

@@ -57,6 +57,7 @@ class BenchTest {
         }
         String table = Files.readString(dir.resolve("forms.md"));
         assertTrue(table.contains("| leap_features |") && table.contains("| chunk64_products |"), table);
+        assertSaysWhereItRan(table);
     }
 
     @Test
@@ -69,6 +70,14 @@ class BenchTest {
             assertTrue(table.contains(row), row + " in\n" + table);
         }
         assertEquals(7, Files.readAllLines(dir.resolve("decode.jsonl")).size());
+        assertSaysWhereItRan(table);
+    }
+
+    /** Every table names the CPU model and the allocator it was measured with. */
+    static void assertSaysWhereItRan(String table) {
+        String where = Bench.where();
+        assertTrue(where.startsWith("CPU ") && where.contains(" hardware threads), allocator "), where);
+        assertTrue(table.contains(where), "'" + where + "' in\n" + table);
     }
 
     @Test
@@ -87,6 +96,7 @@ class BenchTest {
         }
         String table = Files.readString(dir.resolve("train.md"));
         assertTrue(table.contains("| listops | relu |") && table.contains("| listops | leap |"), table);
+        assertSaysWhereItRan(table);
     }
 
     @Test
