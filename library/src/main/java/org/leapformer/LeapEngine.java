@@ -121,7 +121,26 @@ public final class LeapEngine {
                 + JniUtils.getNumThreads()
                 + "/"
                 + JniUtils.getNumInteropThreads()
-                + " (intra/inter-op)";
+                + " (intra/inter-op), allocator "
+                + allocator();
+    }
+
+    /**
+     * The memory allocator this process runs with, from {@code LD_PRELOAD}: tcmalloc, jemalloc, or
+     * the C library's malloc when nothing is preloaded.
+     *
+     * @return a short description, e.g. {@code tcmalloc (/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4)}
+     */
+    public static String allocator() {
+        String preload = System.getenv("LD_PRELOAD");
+        if (preload == null || preload.isBlank()) {
+            return "C library malloc (no LD_PRELOAD)";
+        } else if (preload.contains("jemalloc")) {
+            return "jemalloc (" + preload + ")";
+        } else if (preload.contains("tcmalloc")) {
+            return "tcmalloc (" + preload + ")";
+        }
+        return "unknown (LD_PRELOAD=" + preload + ")";
     }
 
     private static String flavorOf(String libtorchPath) {

@@ -86,18 +86,7 @@ public final class Machine {
         m.addProperty("engineThreads", System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
         m.addProperty("engineInteropThreads", System.getProperty("ai.djl.pytorch.num_interop_threads",
                 "engine default"));
-        String preload = System.getenv("LD_PRELOAD");
-        String allocator;
-        if (preload == null || preload.isBlank()) {
-            allocator = "C library malloc (no LD_PRELOAD)";
-        } else if (preload.contains("jemalloc")) {
-            allocator = "jemalloc (" + preload + ")";
-        } else if (preload.contains("tcmalloc")) {
-            allocator = "tcmalloc (" + preload + ")";
-        } else {
-            allocator = "unknown (LD_PRELOAD=" + preload + ")";
-        }
-        m.addProperty("allocator", allocator);
+        m.addProperty("allocator", org.leapformer.LeapEngine.allocator());
         m.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
         m.addProperty("java", System.getProperty("java.version"));
