@@ -180,14 +180,8 @@ public final class DecoderLM extends AbstractBlock {
      * @return the new tokens
      */
     public int[] generate(NDManager manager, int[] prompt, int maxNewTokens, Sampling sampling) {
-        Checks.require(prompt != null && prompt.length > 0, "prompt", "at least one token", prompt == null ? "null" : 0);
-        Checks.ids("prompt", prompt, config.vocabSize(), "the vocabulary");
-        Checks.require(maxNewTokens >= 0, "new tokens", "a count >= 0", maxNewTokens);
-        Checks.require(prompt.length + (long) maxNewTokens <= config.lengthLimit(), "new tokens",
-                "prompt + new <= " + config.lengthLimit() + " (" + config.lengthLimitReason() + ")",
-                prompt.length + " + " + maxNewTokens);
+        JvmDecoder.checkGeneration(config, prompt, maxNewTokens);
         requireInitialized();
-        Sampling.Picker picker = sampling.picker();
         int[] out = new int[maxNewTokens];
         if (maxNewTokens == 0) {
             return out;
@@ -195,6 +189,7 @@ public final class DecoderLM extends AbstractBlock {
         if (useJvmDecoder && JvmDecoder.supports(this)) { // the fused recurrent path: no native call per token
             return JvmDecoder.of(this).generate(prompt, maxNewTokens, sampling);
         }
+        Sampling.Picker picker = sampling.picker();
         try (NDManager m = manager.newSubManager(); Session session = newSession(m, 1)) {
             float[] last;
             try (NDManager step = m.newSubManager()) {

@@ -158,12 +158,7 @@ public final class JvmDecoder {
      *     past the model's limit
      */
     public int[] generate(int[] prompt, int maxNewTokens, Sampling sampling) {
-        Checks.require(prompt != null && prompt.length > 0, "prompt", "at least one token", prompt == null ? "null" : 0);
-        Checks.ids("prompt", prompt, config.vocabSize(), "the vocabulary");
-        Checks.require(maxNewTokens >= 0, "new tokens", "a count >= 0", maxNewTokens);
-        Checks.require(prompt.length + (long) maxNewTokens <= config.lengthLimit(), "new tokens",
-                "prompt + new <= " + config.lengthLimit() + " (" + config.lengthLimitReason() + ")",
-                prompt.length + " + " + maxNewTokens);
+        checkGeneration(config, prompt, maxNewTokens);
         Sampling.Picker picker = sampling.picker();
         int[] out = new int[maxNewTokens];
         if (maxNewTokens == 0) {
@@ -181,6 +176,16 @@ public final class JvmDecoder {
             }
         }
         return out;
+    }
+
+    /** The arguments of a generation: a prompt of known ids, and prompt + new within the model's length limit. */
+    static void checkGeneration(ModelConfig config, int[] prompt, int maxNewTokens) {
+        Checks.require(prompt != null && prompt.length > 0, "prompt", "at least one token", prompt == null ? "null" : 0);
+        Checks.ids("prompt", prompt, config.vocabSize(), "the vocabulary");
+        Checks.require(maxNewTokens >= 0, "new tokens", "a count >= 0", maxNewTokens);
+        Checks.require(prompt.length + (long) maxNewTokens <= config.lengthLimit(), "new tokens",
+                "prompt + new <= " + config.lengthLimit() + " (" + config.lengthLimitReason() + ")",
+                prompt.length + " + " + maxNewTokens);
     }
 
     /** An empty decoding state (position 0). */

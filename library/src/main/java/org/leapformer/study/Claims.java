@@ -267,13 +267,14 @@ public final class Claims {
             b.append(fragment(c)).append('\n');
         }
         b.append(fragment("latency"));
-        for (String f : figures().keySet()) {
+        List<String> figures = new ArrayList<>(figures().keySet()); // rendered once, for both lists
+        for (String f : figures) {
             if (f.startsWith("claims-latency-")) {
                 b.append("![BLEU against average lagging, ").append(f).append("](figures/").append(f).append(")\n\n");
             }
         }
         b.append('\n').append(fragment("throughput"));
-        for (String f : figures().keySet()) {
+        for (String f : figures) {
             if (f.startsWith("claims-throughput-")) {
                 b.append("![test metric against training throughput, ").append(f).append("](figures/").append(f)
                         .append(")\n\n");

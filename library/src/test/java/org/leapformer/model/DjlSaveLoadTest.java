@@ -154,18 +154,23 @@ class DjlSaveLoadTest extends ManagedTest {
         }
     }
 
+    /** A DecoderLM initialised from SEED, saved by Model.save(dir, "lm"); its outputs on {@code input}. */
+    private static float[] saveLm(Path dir, ModelConfig c, NDManager m, NDList input) throws Exception {
+        try (Model model = Model.newInstance("lm")) {
+            DecoderLM lm = new DecoderLM(c).initialize(model.getNDManager(), DataType.FLOAT32, SEED);
+            model.setBlock(lm);
+            float[] expected = forward(m, lm, input);
+            model.save(dir, "lm");
+            return expected;
+        }
+    }
+
     @Test
     void modelSaveThenModelLoad(@TempDir Path dir) throws Exception {
         ModelConfig c = ModelConfigs.small(AttentionKind.LEAP).build();
         try (NDManager m = manager.newSubManager()) {
             NDList input = ids(m);
-            float[] expected;
-            try (Model model = Model.newInstance("lm")) {
-                DecoderLM lm = new DecoderLM(c).initialize(model.getNDManager(), DataType.FLOAT32, SEED);
-                model.setBlock(lm);
-                expected = forward(m, lm, input);
-                model.save(dir, "lm");
-            }
+            float[] expected = saveLm(dir, c, m, input);
             try (Model model = Model.newInstance("lm")) {
                 DecoderLM fresh = new DecoderLM(c).initialize(model.getNDManager(), DataType.FLOAT32, OTHER_SEED);
                 model.setBlock(fresh);
@@ -180,13 +185,7 @@ class DjlSaveLoadTest extends ManagedTest {
         ModelConfig c = ModelConfigs.small(AttentionKind.LEAP).build();
         try (NDManager m = manager.newSubManager()) {
             NDList input = ids(m);
-            float[] expected;
-            try (Model model = Model.newInstance("lm")) {
-                DecoderLM lm = new DecoderLM(c).initialize(model.getNDManager(), DataType.FLOAT32, SEED);
-                model.setBlock(lm);
-                expected = forward(m, lm, input);
-                model.save(dir, "lm");
-            }
+            float[] expected = saveLm(dir, c, m, input);
             Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
                     .optModelPath(dir).optModelName("lm").optBlock(new DecoderLM(c)).optEngine("PyTorch").build();
             try (ZooModel<NDList, NDList> model = criteria.loadModel();
