@@ -410,7 +410,8 @@ public final class Claims {
             return b.append("No recorded study compares LeaP with ").append(other).append(".\n").toString();
         }
         b.append("| task | metric | LeaP | ").append(other).append(" | LeaP − ").append(other)
-                .append(" [95% interval] | better | task tells methods apart |\n|---|---|---|---|---|---|---|\n");
+                .append(" [95% interval] | better | task tells methods apart | rates (LeaP / ").append(other)
+                .append(") |\n|---|---|---|---|---|---|---|---|\n");
         List<String> leapBetter = new ArrayList<>();
         List<String> otherBetter = new ArrayList<>();
         List<String> neither = new ArrayList<>();
@@ -443,7 +444,8 @@ public final class Claims {
                     .append(p == null ? "n/a" : num(p.get("meanDifference"), 4) + " [" + num(p.get("low"), 4) + ", "
                             + num(p.get("high"), 4) + "]")
                     .append(" | ").append(better.equals("neither") ? "neither" : better).append(" | ")
-                    .append(decides ? "yes" : "no: " + d.get("reason").getAsString()).append(" |\n");
+                    .append(decides ? "yes" : "no: " + d.get("reason").getAsString()).append(" | ")
+                    .append(rate(r.task(), LEAP)).append(" / ").append(rate(r.task(), other)).append(" |\n");
         }
         b.append("\n**Verdict.** ");
         if (leapBetter.isEmpty() && otherBetter.isEmpty() && neither.isEmpty()) {
@@ -632,9 +634,27 @@ public final class Claims {
                 }
                 b.append('\n');
             }
-            b.append('\n');
+            Task any = f.getValue().values().iterator().next();
+            b.append("\nChosen learning rates (k: ").append(String.join(", ", methods)).append("): ");
+            List<String> perK = new ArrayList<>();
+            for (var e : f.getValue().entrySet()) {
+                List<String> rates = new ArrayList<>();
+                for (String m : methods) {
+                    rates.add(rate(e.getValue(), m));
+                }
+                perK.add((e.getKey().isInfinite() ? "∞" : fmt0(e.getKey())) + ": " + String.join(" / ", rates));
+            }
+            b.append(String.join("; ", perK)).append(". Seeds ").append(join(any.source().study().getAsJsonArray("seeds")))
+                    .append(", data seed ").append(any.source().study().get("dataSeed").getAsString()).append("; from `")
+                    .append(any.source().path()).append("`.\n\n");
         }
         return b.toString();
+    }
+
+    /** A method's chosen learning rate on a task, or n/a. */
+    private static String rate(Task t, String method) {
+        JsonObject m = t.method(method);
+        return m == null ? "n/a" : m.get("learningRate").getAsString();
     }
 
     /** Test quality against training throughput (timed alone), per task: the paper's LRA figure as a table. */

@@ -121,7 +121,7 @@ class ClaimsTest {
         // the length-known comparison with cosFormer: LeaP − cosFormer = −0.001 seed, mean −0.003, t interval
         // −0.003 ± 2.776 · 0.00158 / √5
         String known = section(page, "## LeaP against cosFormer, the length known");
-        assertTrue(known.contains("| -0.0030 [-0.0050, -0.0010] | leap | yes |"), known);
+        assertTrue(known.contains("| -0.0030 [-0.0050, -0.0010] | leap | yes | 0.001 / 0.001 |"), known);
         // the discrimination table: lm loss separates relu (worst) from softmax (best) by many SDs
         assertTrue(page.contains("| lm | loss | softmax | relu |"), page);
         // throughput: timed, and figures for it
